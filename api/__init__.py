@@ -1,0 +1,1 @@
+"""CivicLoop (创城通) API service."""

@@ -1,0 +1,13 @@
+"""Every domain router mounted under /api/v1 (one line per domain)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.auth.router import router as auth_router
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+    router.include_router(auth_router)
+    return router

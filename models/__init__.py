@@ -1,0 +1,17 @@
+"""Every table, imported here so Alembic and the app see the whole metadata."""
+
+from models.base import SQLModel, metadata, new_id, utcnow
+from models.categories import Category
+from models.media import Media
+from models.org import Area, RoadSegment, RoutingRule, Unit, UnitJurisdiction
+from models.sync import ChangeAudience, ChangeLog, Counter, SyncClient
+from models.tickets import Notification, Report, RoutingDecision, Ticket, TicketEvent
+from models.users import RefreshToken, User, UserGrid
+
+__all__ = [
+    "SQLModel", "metadata", "new_id", "utcnow",
+    "Area", "RoadSegment", "RoutingRule", "Unit", "UnitJurisdiction",
+    "User", "UserGrid", "RefreshToken", "Category",
+    "Report", "Ticket", "TicketEvent", "RoutingDecision", "Notification",
+    "Media", "SyncClient", "Counter", "ChangeLog", "ChangeAudience",
+]
