@@ -27,7 +27,7 @@ def _migrate(args: argparse.Namespace) -> int:
     if args.down:
         downgrade(revision=args.revision or "base")
     else:
-        upgrade(revision=args.revision or "head")
+        upgrade(revision=args.revision or "heads")
     print(f"migrated {'down to ' + (args.revision or 'base') if args.down else 'up to ' + (args.revision or 'head')}")
     return 0
 
