@@ -1,0 +1,1 @@
+"""Working calendars, deadlines, the overdue sweeper and notifications."""
