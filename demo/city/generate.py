@@ -116,7 +116,9 @@ UNITS = [
     # (code, name, dept_type, jurisdiction, parent, calendar override)
     ("JT-TRAFFIC", "江滨区交警大队", "traffic_police", ["320199"], None,
      # Traffic police patrol every day, holidays included.
-     {"workdays": [0, 1, 2, 3, 4, 5, 6], "work_hours": [["08:00", "18:00"]], "holidays": [], "extra_workdays": []}),
+     # Naming the holidays as workdays takes them out of the city's holiday list.
+     {"workdays": [0, 1, 2, 3, 4, 5, 6], "work_hours": [["08:00", "18:00"]], "holidays": [],
+      "extra_workdays": DEFAULT_CALENDAR["holidays"]}),
     ("CM-S1", "城管执法滨河中队", "city_management", ["320199001"], None, None),
     ("CM-S2", "城管执法望江中队", "city_management", ["320199002"], None, None),
     ("HW-SAN", "江滨区环卫所", "sanitation", ["320199"], None, None),
