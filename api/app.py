@@ -17,6 +17,7 @@ from api.errors import envelope, install_error_handlers
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware, configure_logging
 from api.routes import api_router
 from api.settings import Settings, get_settings
+from api.sla.sweeper import start_sweeper
 from api.spa import mount_pwa
 
 log = logging.getLogger("civicloop")
@@ -24,6 +25,7 @@ log = logging.getLogger("civicloop")
 # Hooks run at startup/shutdown (e.g. the SLA sweeper); each gets the app.
 StartupHook = Callable[[FastAPI], Awaitable[Any]]
 startup_hooks: list[StartupHook] = []
+startup_hooks.append(start_sweeper)  # no-op unless settings.run_sweeper
 
 
 def create_app(settings: Settings | None = None, *,

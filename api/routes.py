@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth.router import router as auth_router
+from api.sla.router import router as notifications_router
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     router.include_router(auth_router)
+    router.include_router(notifications_router)
     return router
