@@ -5,11 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth.router import router as auth_router
+from api.media.router import router as media_router
+from sync.router import router as sync_router
 from api.sla.router import router as notifications_router
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     router.include_router(auth_router)
+    router.include_router(media_router)
+    router.include_router(sync_router)
     router.include_router(notifications_router)
     return router

@@ -1,0 +1,123 @@
+"""Media rules: content-addressed upload (verify, process, store, record) and who may see a photo."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib
+import logging
+import re
+import tempfile
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import String, cast, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from api.media.processing import MediaRejected, Processed, process_image
+from api.media.store import MediaStore
+from models import Media, Report, Ticket, TicketEvent, utcnow
+
+log = logging.getLogger("civicloop.media")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_name(sha256: str) -> str:
+    if not SHA256_RE.fullmatch(sha256):
+        raise ValidationFailed("a media name is the lowercase hex sha256 of the photo", code="media_bad_name",
+                               details={"name": sha256[:80]})
+    return sha256
+
+
+async def is_stored(session: AsyncSession, sha256: str) -> bool:
+    return (await session.execute(select(Media.sha256).where(Media.sha256 == sha256))).first() is not None
+
+
+async def receive_body(chunks: AsyncIterator[bytes], *, limit: int) -> tuple[bytes, str]:
+    """Stream the body to a temp file (spilling to disk past 1 MB), hashing as it arrives."""
+    digest = hashlib.sha256()
+    size = 0
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"a photo may be at most {limit} bytes", code="payload_too_large",
+                                      details={"limit_bytes": limit})
+            digest.update(chunk)
+            spool.write(chunk)
+        spool.seek(0)
+        return spool.read(), digest.hexdigest()
+
+
+async def store_upload(*, session: AsyncSession, store: MediaStore, sha256: str, data: bytes,
+                       actual_sha256: str, actor_id: Any) -> bool:
+    """Returns True when newly stored (201), False when it already was (200)."""
+    if actual_sha256 != sha256:
+        raise ValidationFailed("the body does not hash to the name it was sent under",
+                               code="media_hash_mismatch", details={"expected": sha256, "actual": actual_sha256})
+    if await is_stored(session, sha256):
+        return False
+    try:
+        processed: Processed = await asyncio.to_thread(process_image, data)
+    except MediaRejected as exc:
+        raise ValidationFailed(exc.message, code=exc.code, details=exc.details) from exc
+    # Files first, then the row: a row always means both files exist.
+    await asyncio.to_thread(store.put, "original", sha256, processed.original, processed.content_type)
+    await asyncio.to_thread(store.put, "thumb", sha256, processed.thumb, "image/jpeg")
+    values = dict(sha256=sha256, content_type=processed.content_type, size=len(data), width=processed.width,
+                  height=processed.height, stored_size=len(processed.original), thumb_size=len(processed.thumb),
+                  uploaded_by=actor_id, exif_lat=processed.exif_lat, exif_lon=processed.exif_lon,
+                  exif_taken_at=processed.exif_taken_at, created_at=utcnow())
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(Media).values(**values).on_conflict_do_nothing(index_elements=["sha256"]).returning(Media.sha256))
+    created = result.first() is not None
+    if created:
+        await _mark_photos_stored(session, sha256)
+    return created
+
+
+async def _mark_photos_stored(session: AsyncSession, sha256: str) -> None:
+    """Reports and tickets waiting for this photo become complete (照片上传中 → complete)."""
+    try:
+        reports = importlib.import_module("api.reports.service")
+    except ModuleNotFoundError as exc:  # report intake not installed: no report can wait for it
+        if exc.name not in ("api.reports", "api.reports.service"):
+            raise
+        log.warning("api.reports.service is missing; photo %s not linked to reports", sha256)
+        return
+    await reports.mark_photos_stored(session, sha256)
+
+
+def _mentions(column, sha256: str):
+    # JSON lists of hex hashes: a substring match on the text form is exact for 64-hex names.
+    return cast(column, String).like(f"%{sha256}%")
+
+
+async def ensure_visible(*, session: AsyncSession, principal, sha256: str) -> Media:
+    """The uploader, the reporter, and whoever may see a ticket that references the photo."""
+    media = await session.get(Media, sha256)
+    if media is None:
+        raise NotFound("no such photo", code="media_not_found")
+    if media.uploaded_by == principal.id:
+        return media
+    scope = importlib.import_module("api.tickets.scope")
+    rows = (await session.execute(
+        select(Report.reporter_id, Report.ticket_id)
+        .where(or_(_mentions(Report.photos, sha256), _mentions(Report.after_photos, sha256))))).all()
+    if any(reporter == principal.id for reporter, _ in rows):
+        return media
+    ticket_ids = {t for _, t in rows if t is not None}
+    ticket_ids |= set((await session.execute(
+        select(TicketEvent.ticket_id).where(_mentions(TicketEvent.photos, sha256)))).scalars())
+    if ticket_ids:
+        visible = (await session.execute(
+            select(Ticket.id).where(Ticket.id.in_(ticket_ids), scope.ticket_filter(principal)).limit(1))).first()
+        if visible is not None:
+            return media
+    raise Forbidden("you may not see this photo", code="media_forbidden")
+
+
