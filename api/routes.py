@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.auth.router import router as auth_router
 from api.media.router import router as media_router
 from sync.router import router as sync_router
+from api.routing.router import router as routing_router
 from api.sla.router import router as notifications_router
 
 
@@ -16,4 +17,5 @@ def api_router() -> APIRouter:
     router.include_router(media_router)
     router.include_router(sync_router)
     router.include_router(notifications_router)
+    router.include_router(routing_router)
     return router
