@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Domain packages contribute their own subcommands."""
     registrars: list[Callable[[argparse._SubParsersAction], None]] = []
+    from api.org.cli import register as org_commands
+
+    registrars.append(org_commands)
     return registrars
 
 

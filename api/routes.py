@@ -6,14 +6,16 @@ from fastapi import APIRouter
 
 from api.auth.router import router as auth_router
 from api.media.router import router as media_router
-from sync.router import router as sync_router
+from api.org.router import router as org_router
 from api.routing.router import router as routing_router
 from api.sla.router import router as notifications_router
+from sync.router import router as sync_router
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     router.include_router(auth_router)
+    router.include_router(org_router)
     router.include_router(media_router)
     router.include_router(sync_router)
     router.include_router(notifications_router)
