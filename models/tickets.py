@@ -50,6 +50,10 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_unit_status_due", "unit_id", "status", "due_at"),
         Index("ix_ticket_status_due", "status", "due_at"),
         Index("ix_ticket_grid_status", "grid_id", "status"),
+        # Duplicate search (bounding box per category) and the desk's keyset-sorted lists.
+        Index("ix_ticket_category_lat_lon", "category_code", "lat", "lon"),
+        Index("ix_ticket_updated_at_id", "updated_at", "id"),
+        Index("ix_ticket_reported_at_id", "reported_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)

@@ -1,0 +1,66 @@
+"""SQL for report intake."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import String, cast, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Report, Ticket, TicketEvent
+
+
+async def open_tickets_in_box(session: AsyncSession, *, category_code: str, statuses: Iterable[str],
+                              lat: tuple[float, float], lon: tuple[float, float]) -> list[Ticket]:
+    """Bounding-box pre-filter (served by ix_ticket_category_lat_lon); the caller measures exactly."""
+    stmt = (select(Ticket)
+            .where(Ticket.category_code == category_code, Ticket.lat.between(*lat), Ticket.lon.between(*lon),
+                   Ticket.status.in_(sorted(statuses)))
+            .limit(200))
+    return list((await session.execute(stmt)).scalars())
+
+
+def _mentions(column, sha256: str):
+    # JSON lists of hex hashes: a text match is exact enough (hex has no LIKE wildcards).
+    return cast(column, String).like(f'%"{sha256}"%')
+
+
+async def incomplete_reports_with(session: AsyncSession, sha256: str) -> list[Report]:
+    stmt = select(Report).where(Report.photos_complete.is_(False),
+                                or_(_mentions(Report.photos, sha256), _mentions(Report.after_photos, sha256)))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def incomplete_tickets_with_event_photo(session: AsyncSession, sha256: str) -> set[uuid.UUID]:
+    stmt = (select(TicketEvent.ticket_id).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(Ticket.photos_complete.is_(False), _mentions(TicketEvent.photos, sha256)))
+    return set((await session.execute(stmt)).scalars())
+
+
+async def all_ticket_hashes(session: AsyncSession, ticket_id: uuid.UUID) -> set[str]:
+    hashes: set[str] = set()
+    for photos, after in await session.execute(
+            select(Report.photos, Report.after_photos).where(Report.ticket_id == ticket_id)):
+        hashes.update(photos or [])
+        hashes.update(after or [])
+    for (photos,) in await session.execute(select(TicketEvent.photos).where(TicketEvent.ticket_id == ticket_id)):
+        hashes.update(photos or [])
+    return hashes
+
+
+async def set_ticket_photos_complete(session: AsyncSession, ticket_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(update(Ticket).where(Ticket.id == ticket_id)
+                          .values(photos_complete=True, updated_at=now)
+                          .execution_options(synchronize_session=False))
+
+
+async def reports_page(session: AsyncSession, *, reporter_id: uuid.UUID, limit: int,
+                       after: tuple[datetime, uuid.UUID] | None) -> list[tuple[Report, Ticket | None]]:
+    stmt = (select(Report, Ticket).outerjoin(Ticket, Ticket.id == Report.ticket_id)
+            .where(Report.reporter_id == reporter_id)
+            .order_by(Report.received_at.desc(), Report.id.desc()).limit(limit))
+    if after is not None:
+        stmt = stmt.where(tuple_(Report.received_at, Report.id) < tuple_(*after))
+    return [(r, t) for r, t in (await session.execute(stmt)).all()]

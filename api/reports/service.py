@@ -1,0 +1,190 @@
+"""Report intake: store once, route, join a nearby open duplicate or open a ticket.
+
+Never loses a report: every report ends up on exactly one ticket (its own, or the duplicate it
+joined). Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.deps import Principal
+from api.counters import take_next
+from api.errors import Conflict, Forbidden, ValidationFailed
+from api.reports import repository as repo
+from api.reports.schemas import ReportCreate
+from api.settings import get_settings
+from api.tickets import repository as ticket_repo
+from api.tickets.service import execute_as, record_ticket_change
+from api.tickets.workflow import OPEN
+from models import Report, Ticket, TicketEvent, utcnow
+from sync.changes import record_change
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+EARTH_RADIUS_M = 6_371_008.8
+DESK_ROLES = ("dispatcher", "supervisor", "admin")
+
+
+def source_of(actor: Principal) -> tuple[str, str]:
+    """(report source, the role the reporter acts under)."""
+    if "grid_worker" in actor.roles:
+        return "grid_worker", "grid_worker"
+    if "volunteer" in actor.roles:
+        return "volunteer", "volunteer"
+    for role in DESK_ROLES:
+        if role in actor.roles:
+            return "desk", role
+    raise Forbidden("your role may not file reports", code="role_forbidden",
+                    details={"your_roles": sorted(actor.roles)})
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+async def create_report(*, session: AsyncSession, actor: Principal, data: ReportCreate,
+                        client_id: str | None = None) -> Report:
+    existing = await session.get(Report, data.report_id)
+    if existing is not None:
+        if existing.reporter_id != actor.id:
+            raise Conflict("this report id belongs to another reporter", code="report_id_taken",
+                           details={"report_id": str(data.report_id)})
+        return existing  # the phone retried: same id, same report
+    source, role = source_of(actor)
+    category = await ticket_repo.get_category(session, data.category_code)
+    if category is None or not category.active:
+        raise ValidationFailed("unknown category", code="unknown_category",
+                               details={"category_code": data.category_code})
+    from api.routing.service import record_decision, route
+
+    routed = await route(session, category_code=data.category_code, lat=data.lat, lon=data.lon)
+    now = utcnow()
+    hashes = [*data.photos, *data.after_photos]
+    complete = len(await ticket_repo.stored_hashes(session, hashes)) == len(set(hashes))
+    report = Report(
+        id=data.report_id, reporter_id=actor.id, client_id=client_id, source=source,
+        category_code=data.category_code, lat=data.lat, lon=data.lon, accuracy_m=data.accuracy_m,
+        captured_at=data.captured_at, received_at=now, description=data.description,
+        photos=list(data.photos), fixed_on_spot=data.fixed_on_spot, after_photos=list(data.after_photos),
+        photos_complete=complete, grid_id=routed.grid_id)
+    session.add(report)
+    await session.flush()
+
+    fixed = data.fixed_on_spot and bool(data.after_photos)
+    duplicate = None if fixed else await find_duplicate(session, category_code=data.category_code,
+                                                        lat=data.lat, lon=data.lon)
+    if duplicate is not None:
+        ticket, distance = duplicate
+        report.ticket_id = ticket.id
+        await session.flush()
+        await ticket_repo.bump_report_count(session, ticket_id=ticket.id, by=1, now=now, photos_complete=complete)
+        session.add(TicketEvent(ticket_id=ticket.id, action="join", from_status=ticket.status, to_status=None,
+                                actor_id=actor.id, actor_role=role, unit_id=ticket.unit_id, at=now,
+                                photos=list(data.photos),
+                                data={"report_id": str(report.id), "distance_m": round(distance, 1)}))
+        await session.flush()
+        await session.refresh(ticket)
+        await record_ticket_change(session, ticket)
+        return report
+
+    found_unit = routed.rule != "outside" and routed.unit_id is not None
+    if fixed:
+        status = "handled"
+    elif source == "volunteer" and category.needs_verification:
+        status = "pending_verification"
+    else:
+        status = "reported"
+    ticket = Ticket(
+        number=await next_ticket_number(session, now), status=status, category_code=data.category_code,
+        source=source, reporter_id=actor.id, lat=data.lat, lon=data.lon, description=data.description,
+        grid_id=routed.grid_id, street_id=routed.street_id, suggested_unit_id=routed.unit_id,
+        routing_rule=routed.rule, routing_explanation=(routed.explanation or "")[:1000],
+        photos_complete=complete, reported_at=now, updated_at=now,
+        handled_at=now if fixed else None, handled_on_time=True if fixed else None)
+    session.add(ticket)
+    await session.flush()
+    report.ticket_id = ticket.id
+    session.add(TicketEvent(ticket_id=ticket.id, action="report", from_status=None, to_status=status,
+                            actor_id=actor.id, actor_role=role, at=now, photos=list(data.photos),
+                            data={"report_id": str(report.id), "source": source, "fixed_on_spot": fixed,
+                                  "after_photos": list(data.after_photos) if fixed else []}))
+    await session.flush()
+    await record_decision(session, result=routed, category_code=data.category_code, lat=data.lat, lon=data.lon,
+                          ticket_id=ticket.id)
+    if source == "grid_worker" and status == "reported" and found_unit:
+        # Trusted: a grid worker's report files and dispatches itself (DESIGN §5).
+        await execute_as(session=session, ticket=ticket, action="file", actor_id=actor.id,
+                         actor_role=role, payload={})
+        await execute_as(session=session, ticket=ticket, action="dispatch", actor_id=actor.id,
+                         actor_role=role, payload={"unit_id": str(routed.unit_id)})
+    else:
+        await record_ticket_change(session, ticket)
+    return report
+
+
+async def find_duplicate(session: AsyncSession, *, category_code: str, lat: float,
+                         lon: float) -> tuple[Ticket, float] | None:
+    """The nearest open ticket of the same category within the duplicate radius."""
+    radius = get_settings().duplicate_radius_m
+    dlat = radius / 111_000.0 * 1.01
+    dlon = dlat / max(0.01, math.cos(math.radians(lat)))
+    candidates = await repo.open_tickets_in_box(session, category_code=category_code, statuses=OPEN,
+                                                lat=(lat - dlat, lat + dlat), lon=(lon - dlon, lon + dlon))
+    best: tuple[Ticket, float] | None = None
+    for ticket in candidates:
+        d = haversine_m(lat, lon, ticket.lat, ticket.lon)
+        if d <= radius and (best is None or d < best[1]):
+            best = (ticket, d)
+    return best
+
+
+async def next_ticket_number(session: AsyncSession, now: datetime) -> str:
+    day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
+    n = await take_next(session, f"ticket_number:{day}")
+    return f"JB{day}-{n:05d}"
+
+
+async def mark_photos_stored(session: AsyncSession, sha256: str) -> None:
+    """Called by media when a photo lands: flip photos_complete where every hash is now stored."""
+    now = utcnow()
+    ticket_ids: set[uuid.UUID] = set()
+    for report in await repo.incomplete_reports_with(session, sha256):
+        hashes = [*report.photos, *report.after_photos]
+        if len(await ticket_repo.stored_hashes(session, hashes)) == len(set(hashes)):
+            report.photos_complete = True
+            await record_change(session, entity="report", entity_id=str(report.id),
+                                audience={f"user:{report.reporter_id}"})
+        if report.ticket_id is not None:
+            ticket_ids.add(report.ticket_id)
+    ticket_ids |= await repo.incomplete_tickets_with_event_photo(session, sha256)
+    await session.flush()
+    for ticket_id in sorted(ticket_ids):
+        ticket = await ticket_repo.get_ticket(session, ticket_id)
+        if ticket is None or ticket.photos_complete:
+            continue
+        hashes = await repo.all_ticket_hashes(session, ticket.id)
+        if len(await ticket_repo.stored_hashes(session, hashes)) < len(hashes):
+            continue
+        # Not a version bump: finishing an upload must not make anyone's pending action stale.
+        await repo.set_ticket_photos_complete(session, ticket.id, now)
+        session.add(TicketEvent(ticket_id=ticket.id, action="photos_complete", from_status=ticket.status,
+                                to_status=None, actor_id=None, actor_role="system", unit_id=ticket.unit_id,
+                                at=now, data={"photos": len(hashes)}))
+        await session.flush()
+        await session.refresh(ticket)
+        await record_ticket_change(session, ticket)
+
+
+def report_public(report: Report, ticket: Ticket | None) -> dict[str, Any]:
+    data = report.model_dump()
+    data["ticket_number"] = ticket.number if ticket else None
+    data["status"] = ticket.status if ticket else None
+    return data
