@@ -47,6 +47,8 @@ class CityPack:
     rules: list[dict[str, Any]] = field(default_factory=list)  # category, area, unit, priority
     users: list[dict[str, Any]] | None = None  # username, name, password, roles, unit, grids
     calendar: dict[str, Any] = field(default_factory=dict)  # the city's default unit calendar
+    # Codes of records refused on their own: references to them are not reported twice.
+    refused: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -61,6 +63,7 @@ class Known:
 class _Problems:
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
+        self.pack: CityPack | None = None
 
     def add(self, file: str, message: str, *, index: int | None = None, code: str | None = None,
             field: str | None = None) -> None:
@@ -90,6 +93,7 @@ def parse_pack(files: dict[str, bytes], known: Known | None = None) -> CityPack:
     if not set(files) & set(PACK_FILES):
         p.add("(pack)", "the pack holds none of the expected files")
     pack = CityPack()
+    p.pack = pack
     docs = {name: _load_json(name, data, p) for name, data in files.items() if name in PACK_FILES}
     if "calendar.json" in docs and docs["calendar.json"] is not None:
         pack.calendar = _calendar(docs["calendar.json"], p, "calendar.json", None, None, "") or {}
@@ -126,7 +130,9 @@ def check_references(pack: CityPack, known: Known) -> None:
 
 def _check_references(pack: CityPack, known: Known, p: _Problems) -> None:
     levels = dict(known.areas) | {a["code"]: a["level"] for a in pack.areas}
-    units = known.units | {u["code"] for u in pack.units}
+    units = known.units | {u["code"] for u in pack.units} | pack.refused
+    # A refused area counts as known (its own problem is reported already); its level is unknown.
+    levels |= {code: "?" for code in pack.refused if code not in levels}
     for a in pack.areas:
         want = AREA_LEVELS.index(a["level"]) - 1
         if a["parent"] is None:
@@ -136,7 +142,7 @@ def _check_references(pack: CityPack, known: Known, p: _Problems) -> None:
         elif a["parent"] not in levels:
             p.add("areas.geojson", f"unknown parent area {a['parent']!r}", index=a["_index"], code=a["code"],
                   field="parent")
-        elif want < 0 or levels[a["parent"]] != AREA_LEVELS[want]:
+        elif levels[a["parent"]] != "?" and (want < 0 or levels[a["parent"]] != AREA_LEVELS[want]):
             p.add("areas.geojson", f"parent {a['parent']!r} is a {levels[a['parent']]}; a {a['level']}'s parent "
                   f"must be a {AREA_LEVELS[want] if want >= 0 else 'nothing (null)'}",
                   index=a["_index"], code=a["code"], field="parent")
@@ -170,7 +176,7 @@ def _check_references(pack: CityPack, known: Known, p: _Problems) -> None:
         for g in u["grids"]:
             if g not in levels:
                 p.add("users.json", f"unknown grid {g!r}", field="grids", **where)
-            elif levels[g] != "grid":
+            elif levels[g] not in ("grid", "?"):
                 p.add("users.json", f"{g!r} is a {levels[g]}, not a grid", field="grids", **where)
 
 
@@ -224,6 +230,8 @@ def _records(doc: Any, p: _Problems, name: str, parse) -> list[dict[str, Any]]:
         if item is not None:
             item["_index"] = i
             out.append(item)
+        elif p.pack is not None and isinstance(rec.get("code"), str):
+            p.pack.refused.add(rec["code"])
     return out
 
 
@@ -240,6 +248,8 @@ class _Rec:
 
     def bad(self, fld: str, message: str) -> None:
         self.ok = False
+        if self.code and self.p.pack is not None:
+            self.p.pack.refused.add(self.code)
         self.p.add(self.file, message, index=self.index, code=self.code, field=fld)
 
     def only(self, allowed: set[str]) -> None:
