@@ -9,6 +9,7 @@ from api.media.router import router as media_router
 from api.org.router import router as org_router
 from api.routing.router import router as routing_router
 from api.sla.router import router as notifications_router
+from api.stats.router import router as stats_router
 from sync.router import router as sync_router
 
 
@@ -19,5 +20,6 @@ def api_router() -> APIRouter:
     router.include_router(media_router)
     router.include_router(sync_router)
     router.include_router(notifications_router)
+    router.include_router(stats_router)
     router.include_router(routing_router)
     return router
