@@ -117,3 +117,12 @@ async def make_people(session: AsyncSession, city: City) -> dict[str, User]:
         "supervisor": await make_user(session, roles=["supervisor"]),
         "admin": await make_user(session, roles=["admin"]),
     }
+
+
+def auth(settings, user: User) -> dict[str, str]:
+    """A real access token for `user` (signing in over HTTP is tested in tests/api/test_auth.py)."""
+    from api.auth.security import encode_token
+
+    token = encode_token(secret=settings.secret_key, subject=str(user.id), kind="access",
+                         lifetime=timedelta(minutes=30))
+    return {"Authorization": f"Bearer {token}"}
