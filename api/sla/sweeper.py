@@ -102,7 +102,7 @@ async def _mark_overdue_batch(session: AsyncSession, now: datetime) -> tuple[lis
         late_h = round((now - row.due_at).total_seconds() / 3600, 2)
         due_local = row.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
         common = dict(ticket_id=row.id, actor_id=None, actor_role="system", unit_id=row.unit_id, at=now,
-                      from_status=row.status, to_status=row.status)
+                      from_status=row.status, to_status=None)  # no state change
         session.add(TicketEvent(action="overdue", reason=f"超过处置期限 {due_local}",
                                 data={"due_at": row.due_at.isoformat(), "late_hours": late_h}, **common))
         session.add(TicketEvent(action="urge", reason="超期自动督办", data={"automatic": True}, **common))

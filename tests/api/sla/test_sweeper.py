@@ -55,6 +55,7 @@ class TestSweepOnce:
         assert ticket.urge_count == 1
         [overdue] = await events(session, ticket.id, "overdue")
         assert overdue.actor_id is None and overdue.actor_role == "system" and overdue.unit_id == unit.id
+        assert (overdue.from_status, overdue.to_status) == ("dispatched", None)  # not a transition
         [urge] = await events(session, ticket.id, "urge")
         assert urge.actor_role == "system"
         got = {(n.unit_id, n.role, n.kind) for n in await notices(session, ticket.id)}
