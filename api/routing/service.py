@@ -82,63 +82,65 @@ def _cat_text(category: CategoryInfo, key: str) -> str:
 
 def decide(snapshot: CitySnapshot, category: CategoryInfo, lat: float, lon: float) -> RoutingResult:
     """The pure core: same snapshot, category and point → same result."""
-    chain = snapshot.area_chain(lon, lat)
-    if not chain:
+    hits = snapshot.covering(lon, lat)
+    if not hits:
         return RoutingResult(None, None, None, "outside", None, None, None, None, OUTSIDE_TEXT,
                              city_version=snapshot.version)
-    key = (category.code, category.dept_type, category.name, category.group_name, tuple(a.id for a in chain))
-    memo = snapshot.memo.get(key)
-    if memo is None:
-        memo = _area_outcomes(snapshot, category, chain)
+    # Everything but the road lookup depends only on which areas hold the point: memoise it.
+    key = (category, hits)
+    by_area = snapshot.memo.get(key)
+    if by_area is None:
+        chain = snapshot.chain_of(hits)
+        by_area = _by_rule(snapshot, category, chain) or _by_jurisdiction(snapshot, category, chain)
         if len(snapshot.memo) >= _MEMO_CAP:
             snapshot.memo.clear()
-        snapshot.memo[key] = memo
-    by_rule, by_area = memo
-    if by_rule is not None:
-        return by_rule
+        snapshot.memo[key] = by_area
+    if by_area.rule == "explicit_rule":
+        return by_area
     found = snapshot.nearest_road(lon, lat, category.code)
     if found is not None:
         road, dist = found
         unit = snapshot.units[road.unit_id]
         text = (f"包街：点位距 {road.name} {dist:.0f} 米（缓冲 {road.buffer_m:.0f} 米），"
                 f"{_cat_text(category, category.code)} 由 {unit.name} 负责")
-        return _result(snapshot, chain, unit, "road_segment", road.code, text, None, distance_m=round(dist, 2))
+        return _result(snapshot, snapshot.chain_of(hits), unit, "road_segment", road.code, text, None,
+                       distance_m=round(dist, 2))
     return by_area
 
 
-def _area_outcomes(snapshot: CitySnapshot, category: CategoryInfo,
-                   chain: tuple[AreaInfo, ...]) -> tuple[RoutingResult | None, RoutingResult]:
-    """What the point's areas decide, independent of the exact point: (explicit rule or None,
-    jurisdiction / territorial / no-street-office outcome)."""
-    by_rule = None
+def _by_rule(snapshot: CitySnapshot, category: CategoryInfo, chain: tuple[AreaInfo, ...]) -> RoutingResult | None:
+    """Step 1: the explicit rule of the deepest area holding the point (then city-wide)."""
     keys = (category.code, category.group_code)
     for area in (*chain, None):
-        candidates = [r for k in keys if (r := snapshot.rule_at.get((k, area.id if area else None)))]
+        candidates = [r for k in keys if (r := snapshot.rule_at.get((k, area.idx if area else -1)))]
         if candidates:
             rule = min(candidates, key=lambda r: r.sort_key(snapshot.units[r.unit_id].code))
             unit = snapshot.units[rule.unit_id]
             where = area.name if area else "全市"
             text = (f"规则：{_cat_text(category, rule.category)} 在 {where} 由 {unit.name} 负责"
                     f"（显式规则，最具体区域优先）")
-            by_rule = _result(snapshot, chain, unit, "explicit_rule", str(rule.id), text, area)
-            break
+            return _result(snapshot, chain, unit, "explicit_rule", str(rule.id), text, area)
+    return None
 
+
+def _by_jurisdiction(snapshot: CitySnapshot, category: CategoryInfo, chain: tuple[AreaInfo, ...]) -> RoutingResult:
+    """Steps 3 and 4 (what the areas decide when no rule and no road does)."""
     leaf = chain[0]
     where = f"{leaf.code} {LEVEL_LABELS.get(leaf.level, leaf.level)}（{leaf.name}）"
     for area in chain:
-        unit = snapshot.unit_at.get((area.id, category.dept_type))
+        unit = snapshot.unit_at.get((area.idx, category.dept_type))
         if unit is not None:
             text = (f"属地：点位位于 {where}，按部门类型 {dept_label(category.dept_type)} "
                     f"由 {unit.name} 负责（管辖 {area.name}）")
-            return by_rule, _result(snapshot, chain, unit, "jurisdiction", area.code, text, area)
+            return _result(snapshot, chain, unit, "jurisdiction", area.code, text, area)
     for area in chain:
-        unit = snapshot.unit_at.get((area.id, "street_office"))
+        unit = snapshot.unit_at.get((area.idx, "street_office"))
         if unit is not None:
             text = (f"属地兜底：点位位于 {where}，{_cat_text(category, category.code)} 按部门类型 "
                     f"{dept_label(category.dept_type)} 无对口单位，由 {unit.name} 负责")
-            return by_rule, _result(snapshot, chain, unit, "territorial", area.code, text, area)
+            return _result(snapshot, chain, unit, "territorial", area.code, text, area)
     text = f"点位位于 {where}，但无对口单位也无街道办事处管辖，转指挥中心人工分派"
-    return by_rule, _result(snapshot, chain, None, "outside", None, text, None)
+    return _result(snapshot, chain, None, "outside", None, text, None)
 
 
 def _result(snapshot: CitySnapshot, chain: tuple[AreaInfo, ...], unit: UnitInfo | None, rule: str,

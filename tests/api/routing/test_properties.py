@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import shape
 
+from api.routing.index import CitySnapshot
 from api.routing.service import decide
-from tests.api.routing import demo
+from tests.api.routing import city, demo
 
 GRIDS = [(f["properties"]["code"], shape(f["geometry"])) for f in demo.area_features()
          if f["properties"]["level"] == "grid"]
@@ -59,3 +60,20 @@ def test_points_outside_every_area_wait_in_triage(lat, lon, code):
     result = decide(demo.snapshot(), demo.categories()[code], lat, lon)
     assert (result.rule, result.unit_id) == ("outside", None)
     assert result.explanation == "点位不在任何辖区内，转指挥中心人工分派"
+
+
+@settings(max_examples=400, deadline=None)
+@given(lat=lats, lon=lons)
+def test_bucket_lookup_agrees_with_the_strtree(lat, lon):
+    snap = demo.snapshot()
+    assert snap.covering(lon, lat) == snap.covering_by_tree(lon, lat)
+
+
+HAND_BUILT = CitySnapshot.build(version=1, **{k: v for k, v in city.snapshot_rows().items() if k != "ids"})
+
+
+@settings(max_examples=400, deadline=None)
+@given(lat=st.one_of(st.floats(31.99, 32.03), st.integers(0, 40).map(lambda i: 31.995 + i * 0.001)),
+       lon=st.one_of(st.floats(117.99, 118.05), st.integers(0, 60).map(lambda i: 117.995 + i * 0.001)))
+def test_bucket_lookup_agrees_on_the_hand_built_city(lat, lon):
+    assert HAND_BUILT.covering(lon, lat) == HAND_BUILT.covering_by_tree(lon, lat)
