@@ -32,7 +32,8 @@ const EXTRA_KEYWORDS: Record<string, string[]> = {
 export function rankCategories(categories: Category[], recent: string[]): Category[] {
   const order = [...recent, ...COMMON_CODES.filter((c) => !recent.includes(c))]
   const pos = new Map(order.map((c, i) => [c, i]))
-  return [...categories].sort((a, b) => (pos.get(a.code) ?? 999 + Number(a.code)) - (pos.get(b.code) ?? 999 + Number(b.code)))
+  const rank = (c: Category) => pos.get(c.code) ?? (c.common ? 100 : 1000) + c.sortOrder
+  return [...categories].sort((a, b) => rank(a) - rank(b) || a.code.localeCompare(b.code))
 }
 
 export function searchCategories(categories: Category[], query: string): Category[] {
@@ -44,8 +45,8 @@ export function searchCategories(categories: Category[], query: string): Categor
     let score = -1
     if (c.code === q) score = 0
     else if (c.code.startsWith(q)) score = 1
-    else if (c.name.toLowerCase().startsWith(q)) score = 2
-    else if (c.name.toLowerCase().includes(q)) score = 3
+    else if (c.name.toLowerCase().startsWith(q) || c.nameEn?.toLowerCase().startsWith(q)) score = 2
+    else if (c.name.toLowerCase().includes(q) || c.nameEn?.toLowerCase().includes(q)) score = 3
     else if (words.some((w) => w.includes(q) || q.includes(w))) score = 4
     else if (c.groupName?.toLowerCase().includes(q)) score = 5
     if (score >= 0) scored.push([score, c])

@@ -11,6 +11,10 @@ const first = (d: Data, ...keys: string[]): unknown => keys.map((k) => d[k]).fin
 export interface Category {
   code: string
   name: string
+  nameEn: string | null
+  hint: string | null
+  common: boolean
+  sortOrder: number
   group: string
   groupName: string | null
   keywords: string[]
@@ -23,12 +27,22 @@ export function toCategory(id: string, d: Data): Category {
   return {
     code,
     name: str(d.name) ?? code,
+    nameEn: str(d.name_en),
+    hint: str(d.hint),
+    common: d.common === true,
+    sortOrder: num(d.sort_order) ?? 0,
     group: str(first(d, 'group_code', 'group'))?.slice(0, 2) ?? code.slice(0, 2),
     groupName: str(first(d, 'group_name')),
     keywords: [...strs(d.keywords), ...strs(d.aliases)],
     icon: str(d.icon),
     active: d.active !== false,
   }
+}
+
+/** The category's name in the UI language (Chinese unless English is chosen and known). */
+export function categoryName(c: Category | undefined, locale: string, fallback = ''): string {
+  if (!c) return fallback
+  return locale === 'en' && c.nameEn ? c.nameEn : c.name
 }
 
 export type Geometry =
@@ -128,6 +142,21 @@ export function toReport(id: string, d: Data): ReportRecord {
   }
 }
 
+/** Milestones the ticket carries as timestamps, when the server sends no event list. */
+const MILESTONES: Array<[string, string]> = [
+  ['reported_at', 'report'], ['filed_at', 'file'], ['dispatched_at', 'dispatch'], ['signed_at', 'sign'],
+  ['handled_at', 'handle'], ['closed_at', 'close'],
+]
+
+function milestoneTimeline(d: Data): TimelineEntry[] {
+  const out: TimelineEntry[] = []
+  for (const [key, action] of MILESTONES) {
+    const at = str(d[key])
+    if (at) out.push({ action, at, actor: null, role: null, note: null })
+  }
+  return out.sort((a, b) => Date.parse(a.at ?? '') - Date.parse(b.at ?? ''))
+}
+
 export interface Ticket {
   id: string
   status: string
@@ -166,6 +195,6 @@ export function toTicket(id: string, d: Data): Ticket {
     afterPhotos: strs(first(d, 'handle_photos', 'after_photos', 'handled_photos')),
     handleNote: str(first(d, 'handle_note', 'note')),
     description: str(d.description) ?? '',
-    timeline: toTimeline(first(d, 'timeline', 'events')),
+    timeline: toTimeline(first(d, 'timeline', 'events')).length ? toTimeline(first(d, 'timeline', 'events')) : milestoneTimeline(d),
   }
 }

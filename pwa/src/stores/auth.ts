@@ -4,7 +4,7 @@ import { useContext } from '@/app/context'
 import { subscribe } from '@/sync/bus'
 import { clearCache } from '@/sync/engine'
 import { getMeta } from '@/sync/db'
-import { pendingCount } from '@/sync/outbox'
+import { bindClient, OutboxNotEmptyError, pendingCount } from '@/sync/outbox'
 import type { Session } from '@/sync/db'
 
 export class OtherUserPendingError extends Error {
@@ -35,13 +35,21 @@ export const useAuthStore = defineStore('auth', () => {
     const { sessions, db, engine } = await useContext()
     const previous = await sessions.current()
     const waiting = await pendingCount(db)
-    const owner = previous?.user.username ?? (await getMeta(db, 'cache_owner'))
+    const owner = await getMeta(db, 'client_owner')
     const who = username.trim()
     // Unsent work belongs to whoever queued it: another user may not send it under their name.
-    if (waiting > 0 && previous && previous.user.username !== who && previous.user.phone !== who) {
-      throw new OtherUserPendingError(waiting, owner ?? '')
+    if (waiting > 0 && owner && owner.username !== who && owner.phone !== who) {
+      throw new OtherUserPendingError(waiting, owner.username)
     }
     const next = await sessions.login({ username: who, password })
+    try {
+      await bindClient(db, next.user)
+    } catch (err) {
+      await sessions.logout()
+      session.value = null
+      if (err instanceof OutboxNotEmptyError) throw new OtherUserPendingError(waiting, owner?.username ?? '')
+      throw err
+    }
     if (previous && previous.user.id !== next.user.id) await clearCache(db)
     session.value = next
     void engine.kick()

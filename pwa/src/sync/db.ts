@@ -71,6 +71,8 @@ export interface MetaValues {
   cache_owner: string
   recent_categories: string[]
   server_last_mutation_id: number
+  /** the server binds a client id to one user: whose this install's client id is */
+  client_owner: { id: string; username: string; phone: string | null }
 }
 export type MetaKey = keyof MetaValues
 

@@ -17,6 +17,32 @@ export async function getClientId(db: CivicDb): Promise<string> {
   return id
 }
 
+export class OutboxNotEmptyError extends Error {
+  override name = 'OutboxNotEmptyError'
+}
+
+/**
+ * Ties the client id to the signed-in user. The server refuses one client id for two users, so a
+ * different user on this phone gets a fresh client id and counter, but only once the outbox is
+ * empty: unsent work belongs to the user who queued it.
+ */
+export async function bindClient(db: CivicDb, user: { id: string; username: string; phone: string | null }): Promise<void> {
+  const tx = db.transaction(['meta', 'outbox'], 'readwrite')
+  const meta = tx.objectStore('meta')
+  const owner = (await meta.get('client_owner')) as { id: string } | undefined
+  if (owner && owner.id !== user.id) {
+    if ((await tx.objectStore('outbox').count()) > 0) {
+      tx.abort()
+      throw new OutboxNotEmptyError('unsent items belong to another user')
+    }
+    await meta.put(uuid4(), 'client_id')
+    await meta.put(1, 'next_mutation_id')
+    await meta.put(0, 'server_last_mutation_id')
+  }
+  await meta.put({ id: user.id, username: user.username, phone: user.phone }, 'client_owner')
+  await tx.done
+}
+
 /** Queues a mutation; its id is allocated in the same transaction, so ids strictly increase. */
 export async function enqueue<N extends MutationName>(db: CivicDb, name: N, args: MutationArgsMap[N],
   photos: string[] = [], now: Date = new Date()): Promise<OutboxItem> {
