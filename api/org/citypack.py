@@ -280,26 +280,29 @@ class _Rec:
         return list(dict.fromkeys(value))
 
 
-def _geometry(r: _Rec, geometry: Any, kinds: tuple[str, ...]) -> dict[str, Any] | None:
+def check_geometry(geometry: Any, kinds: tuple[str, ...]) -> tuple[dict[str, Any] | None, str | None]:
+    """(the GeoJSON geometry, None) when valid WGS-84 of one of `kinds`, else (None, why)."""
     if not isinstance(geometry, dict) or geometry.get("type") not in kinds:
-        r.bad("geometry", f"geometry must be one of {', '.join(kinds)}")
-        return None
+        return None, f"geometry must be one of {', '.join(kinds)}"
     try:
         geom = shape(geometry)
     except Exception as exc:  # shapely raises several types for malformed coordinates
-        r.bad("geometry", f"malformed coordinates: {exc}")
-        return None
+        return None, f"malformed coordinates: {exc}"
     if geom.is_empty:
-        r.bad("geometry", "empty geometry")
-        return None
+        return None, "empty geometry"
     if not geom.is_valid:
-        r.bad("geometry", f"invalid geometry: {explain_validity(geom)}")
-        return None
+        return None, f"invalid geometry: {explain_validity(geom)}"
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        r.bad("geometry", "coordinates are not WGS-84 longitude/latitude")
-        return None
-    return {"type": geometry["type"], "coordinates": geometry["coordinates"]}
+        return None, "coordinates are not WGS-84 longitude/latitude"
+    return {"type": geometry["type"], "coordinates": geometry["coordinates"]}, None
+
+
+def _geometry(r: _Rec, geometry: Any, kinds: tuple[str, ...]) -> dict[str, Any] | None:
+    geom, problem = check_geometry(geometry, kinds)
+    if problem:
+        r.bad("geometry", problem)
+    return geom
 
 
 def _area(props, geometry, p, name, i):

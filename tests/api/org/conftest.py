@@ -47,3 +47,15 @@ def _hash_once_per_password(monkeypatch):
 
 
 _HASHES: dict[str, str] = {}
+
+
+def bearer(user) -> dict[str, str]:
+    """An access token minted as the sign-in would (no argon2 round trip: these tests are about roles)."""
+    from datetime import timedelta
+
+    from api.auth.security import encode_token
+    from tests.conftest import TEST_SECRET
+
+    token = encode_token(secret=TEST_SECRET, subject=str(user.id), kind="access", lifetime=timedelta(minutes=30),
+                         roles=list(user.roles))
+    return {"Authorization": f"Bearer {token}"}
