@@ -385,7 +385,6 @@ class CitySnapshot:
 
 # --- cache -------------------------------------------------------------------------------
 
-Loader = Callable[[], Awaitable[CitySnapshot]]
 VersionReader = Callable[[], Awaitable[int]]
 
 
@@ -395,25 +394,37 @@ class SnapshotCache:
     `check_interval_s` = 0 reads the version on every call (one primary-key SELECT; bench shows
     the cost), which gives read-your-writes after a rule edit. A positive interval trusts the
     held snapshot for that long between checks.
+
+    A snapshot built inside a transaction that has itself written (it may hold an uncommitted
+    version bump) is *provisional*: only that same transaction may reuse it. Otherwise a
+    rolled-back bump could leave us holding data under a version number that a later, different
+    commit takes again.
     """
 
     def __init__(self, check_interval_s: float = 0.0) -> None:
         self.check_interval_s = check_interval_s
         self.snapshot: CitySnapshot | None = None
+        self.owner: weakref.ref | None = None  # the transaction a provisional snapshot belongs to
         self.checked_at = -math.inf
         self.builds = 0
 
-    async def get(self, read_version: VersionReader, load: Callable[[int], Awaitable[CitySnapshot]]) -> CitySnapshot:
+    def _usable(self, transaction: Any) -> bool:
+        return self.owner is None or (transaction is not None and self.owner() is transaction)
+
+    async def get(self, read_version: VersionReader,
+                  load: Callable[[int], Awaitable[tuple[CitySnapshot, bool]]],
+                  transaction: Callable[[], Any] = lambda: None) -> CitySnapshot:
         now = time.monotonic()
         snap = self.snapshot
-        if snap is not None and now - self.checked_at < self.check_interval_s:
+        if snap is not None and now - self.checked_at < self.check_interval_s and self._usable(transaction()):
             return snap
         version = await read_version()
         self.checked_at = now
-        if snap is not None and snap.version == version:
+        if snap is not None and snap.version == version and self._usable(transaction()):
             return snap
-        snap = await load(version)
-        self.snapshot = snap
+        snap, provisional = await load(version)
+        owner = transaction() if provisional else None
+        self.snapshot, self.owner = snap, (weakref.ref(owner) if owner is not None else None)
         self.builds += 1
         return snap
 

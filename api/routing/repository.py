@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.routing.index import CitySnapshot
@@ -28,6 +28,15 @@ async def load_snapshot(session: AsyncSession, version: int) -> CitySnapshot:
     # Building is CPU work (parsing and indexing every polygon): keep it off the event loop.
     return await asyncio.to_thread(CitySnapshot.build, version=version, areas=areas, units=units,
                                    jurisdictions=jurisdictions, roads=roads, rules=rules)
+
+
+async def written_in_this_transaction(session: AsyncSession) -> bool:
+    """PostgreSQL assigns a transaction id on the first write. SQLite cannot tell cheaply: it is
+    the single-instance embedded setup, where nothing bumps the city version and routes in one
+    transaction that then rolls back."""
+    if session.bind.dialect.name != "postgresql":
+        return False
+    return (await session.execute(text("SELECT txid_current_if_assigned()"))).scalar() is not None
 
 
 async def get_category(session: AsyncSession, code: str) -> Category | None:

@@ -165,8 +165,12 @@ def check_point(lat: float, lon: float) -> None:
 async def snapshot_for(session: AsyncSession, cache: SnapshotCache | None = None) -> CitySnapshot:
     """The current city snapshot, rebuilt when the city version moved."""
     cache = cache or cache_for(session.bind)
-    return await cache.get(lambda: current_city_version(session),
-                           lambda version: repository.load_snapshot(session, version))
+
+    async def load(version: int) -> tuple[CitySnapshot, bool]:
+        provisional = await repository.written_in_this_transaction(session)
+        return await repository.load_snapshot(session, version), provisional
+
+    return await cache.get(lambda: current_city_version(session), load, session.sync_session.get_transaction)
 
 
 async def category_info(session: AsyncSession, code: str) -> CategoryInfo:

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from api.errors import NotFound, ValidationFailed
 from api.org.city_version import bump_city_version
-from api.routing.index import SnapshotCache, cache_for
+from api.routing.index import CitySnapshot, SnapshotCache, cache_for
+from api.routing.repository import written_in_this_transaction
 from api.routing.service import record_decision, route
 from models import RoutingDecision, RoutingRule
 from tests.api.routing.city import G2, P_G1, P_G2, P_HOLE, P_OUTSIDE, ROAD_LAT, S1, load_into
@@ -102,3 +103,38 @@ class TestRecordDecision:
         decision = await record_decision(session, result=r, category_code="09009", lat=P_OUTSIDE[0],
                                          lon=P_OUTSIDE[1], ticket_id=None)
         assert decision.unit_id is None and decision.rule == "outside"
+
+
+class _Txn:
+    """Stands in for a SessionTransaction (weak-referenceable, compared by identity)."""
+
+
+class TestProvisionalSnapshot:
+    async def test_a_snapshot_built_after_own_writes_is_private_to_that_transaction(self):
+        snap = CitySnapshot.build(version=1, areas=[], units=[], jurisdictions=[], roads=[], rules=[])
+        cache, loads, provisional = SnapshotCache(), [], [True]
+        mine, other = _Txn(), _Txn()
+
+        async def version() -> int:
+            return 1
+
+        async def load(v: int):
+            loads.append(v)
+            return snap, provisional[0]
+
+        await cache.get(version, load, lambda: mine)
+        await cache.get(version, load, lambda: mine)
+        assert len(loads) == 1
+        await cache.get(version, load, lambda: other)  # may not see mine's uncommitted bump
+        assert len(loads) == 2
+        provisional[0] = False
+        await cache.get(version, load, lambda: mine)  # owned by `other` now: rebuilt, committed data
+        assert len(loads) == 3
+        await cache.get(version, load, lambda: other)
+        await cache.get(version, load, lambda: None)
+        assert len(loads) == 3
+
+    async def test_detects_own_writes_on_postgresql(self, session):
+        await bump_city_version(session)
+        written = await written_in_this_transaction(session)
+        assert written is (session.bind.dialect.name == "postgresql")
