@@ -123,6 +123,9 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return envelope(exc.status_code, code, str(exc.detail))
 
+    # OSError too: asyncpg raises a bare ConnectionError when the database drops mid-handshake;
+    # only class-specific handlers answer cleanly (the catch-all re-raises and drops the socket).
+    @app.exception_handler(OSError)
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
     async def _db_down(_: Request, exc: Exception) -> JSONResponse:

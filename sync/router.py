@@ -27,5 +27,7 @@ async def push(body: PushRequest, request: Request, principal: CurrentUser, sess
 @router.post("/pull", response_model=PullResponse, operation_id="sync_pull", responses=_ERRORS)
 async def pull(body: PullRequest, principal: CurrentUser, session: SessionDep) -> PullResponse:
     client = await push_service.claim_client(session, client_id=body.client_id, user_id=principal.id)
-    return await pull_service.pull(session=session, principal=principal, cursor=body.cursor, limit=body.limit,
+    page = await pull_service.pull(session=session, principal=principal, cursor=body.cursor, limit=body.limit,
                                    last_mutation_id=client.last_mutation_id)
+    await session.commit()  # before the reply: the session dependency would commit after it is sent
+    return page

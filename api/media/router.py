@@ -30,7 +30,10 @@ StoreDep = Annotated[MediaStore, Depends(get_store)]
                   responses={200: {"description": "stored"}, 404: {"description": "not stored"}})
 async def head_media(sha256: str, principal: CurrentUser, session: SessionDep) -> Response:
     stored = service.SHA256_RE.fullmatch(sha256) is not None and await service.is_stored(session, sha256)
-    return Response(status_code=200 if stored else 404)
+    if not stored:
+        return Response(status_code=404)
+    # The ETag names the photo, so a client can tell our 200 from a captive portal's.
+    return Response(status_code=200, headers={"ETag": f'"{sha256}-original"'})
 
 
 @router.put("/{sha256}", operation_id="media_put", status_code=201,

@@ -82,14 +82,9 @@ async def store_upload(*, session: AsyncSession, store: MediaStore, sha256: str,
 
 async def _mark_photos_stored(session: AsyncSession, sha256: str) -> None:
     """Reports and tickets waiting for this photo become complete (照片上传中 → complete)."""
-    try:
-        reports = importlib.import_module("api.reports.service")
-    except ModuleNotFoundError as exc:  # report intake not installed: no report can wait for it
-        if exc.name not in ("api.reports", "api.reports.service"):
-            raise
-        log.warning("api.reports.service is missing; photo %s not linked to reports", sha256)
-        return
-    await reports.mark_photos_stored(session, sha256)
+    from api.reports.service import mark_photos_stored
+
+    await mark_photos_stored(session, sha256)
 
 
 def _mentions(column, sha256: str):
