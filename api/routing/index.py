@@ -26,7 +26,7 @@ import math
 import time
 import uuid
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -385,46 +385,39 @@ class CitySnapshot:
 
 # --- cache -------------------------------------------------------------------------------
 
-VersionReader = Callable[[], Awaitable[int]]
 
 
 class SnapshotCache:
-    """Holds the current snapshot; rebuilds when the city version moves.
+    """Holds the current snapshot; rebuilds when the city version key moves.
 
-    `check_interval_s` = 0 reads the version on every call (one primary-key SELECT; bench shows
-    the cost), which gives read-your-writes after a rule edit. A positive interval trusts the
-    held snapshot for that long between checks.
+    `check_interval_s` = 0 reads the key on every call (one primary-key SELECT; bench shows the
+    cost), which gives read-your-writes after a rule edit. A positive interval trusts the held
+    snapshot for that long between checks.
 
-    A snapshot built inside a transaction that has itself written (it may hold an uncommitted
-    version bump) is *provisional*: only that same transaction may reuse it. Otherwise a
-    rolled-back bump could leave us holding data under a version number that a later, different
-    commit takes again.
+    The key is the counter's value and, on PostgreSQL, the row version (`xmin`) that holds it:
+    a bump that rolled back leaves a value a later, different commit may take again, but never
+    the same `xmin`; and a transaction's own uncommitted bump carries a key nobody else sees.
     """
 
     def __init__(self, check_interval_s: float = 0.0) -> None:
         self.check_interval_s = check_interval_s
         self.snapshot: CitySnapshot | None = None
-        self.owner: weakref.ref | None = None  # the transaction a provisional snapshot belongs to
+        self.key: Hashable = None
         self.checked_at = -math.inf
         self.builds = 0
 
-    def _usable(self, transaction: Any) -> bool:
-        return self.owner is None or (transaction is not None and self.owner() is transaction)
-
-    async def get(self, read_version: VersionReader,
-                  load: Callable[[int], Awaitable[tuple[CitySnapshot, bool]]],
-                  transaction: Callable[[], Any] = lambda: None) -> CitySnapshot:
+    async def get(self, read_key: Callable[[], Awaitable[Hashable]],
+                  load: Callable[[Hashable], Awaitable[CitySnapshot]]) -> CitySnapshot:
         now = time.monotonic()
         snap = self.snapshot
-        if snap is not None and now - self.checked_at < self.check_interval_s and self._usable(transaction()):
+        if snap is not None and now - self.checked_at < self.check_interval_s:
             return snap
-        version = await read_version()
+        key = await read_key()
         self.checked_at = now
-        if snap is not None and snap.version == version and self._usable(transaction()):
+        if snap is not None and key == self.key:
             return snap
-        snap, provisional = await load(version)
-        owner = transaction() if provisional else None
-        self.snapshot, self.owner = snap, (weakref.ref(owner) if owner is not None else None)
+        snap = await load(key)
+        self.snapshot, self.key = snap, key
         self.builds += 1
         return snap
 

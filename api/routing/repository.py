@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.counters import CITY_VERSION
 from api.routing.index import CitySnapshot
-from models import Area, Category, RoadSegment, RoutingRule, Unit, UnitJurisdiction
+from models import Area, Category, Counter, RoadSegment, RoutingRule, Unit, UnitJurisdiction
 
 
 async def load_snapshot(session: AsyncSession, version: int) -> CitySnapshot:
@@ -30,13 +31,17 @@ async def load_snapshot(session: AsyncSession, version: int) -> CitySnapshot:
                                    jurisdictions=jurisdictions, roads=roads, rules=rules)
 
 
-async def written_in_this_transaction(session: AsyncSession) -> bool:
-    """PostgreSQL assigns a transaction id on the first write. SQLite cannot tell cheaply: it is
-    the single-instance embedded setup, where nothing bumps the city version and routes in one
-    transaction that then rolls back."""
-    if session.bind.dialect.name != "postgresql":
-        return False
-    return (await session.execute(text("SELECT txid_current_if_assigned()"))).scalar() is not None
+async def city_version_key(session: AsyncSession) -> tuple[int, str | None]:
+    """The city version (api.org.city_version) and, on PostgreSQL, the row version holding it.
+
+    SQLite has no row versions: there a bump that rolls back *after* routing in its own
+    transaction could leave the index stale until the next bump (nothing does that today)."""
+    if session.bind.dialect.name == "postgresql":
+        row = (await session.execute(text(f"SELECT value, xmin::text FROM {Counter.__tablename__} WHERE name = :n"),
+                                     {"n": CITY_VERSION})).first()
+        return (int(row[0]), row[1]) if row else (0, None)
+    value = (await session.execute(select(Counter.value).where(Counter.name == CITY_VERSION))).scalar()
+    return (int(value or 0), None)
 
 
 async def get_category(session: AsyncSession, code: str) -> Category | None:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import NotFound, ValidationFailed
-from api.org.city_version import current_city_version
 from api.routing import repository
 from api.routing.index import AreaInfo, CitySnapshot, SnapshotCache, UnitInfo, cache_for
 from models import RoutingDecision
@@ -165,12 +164,8 @@ def check_point(lat: float, lon: float) -> None:
 async def snapshot_for(session: AsyncSession, cache: SnapshotCache | None = None) -> CitySnapshot:
     """The current city snapshot, rebuilt when the city version moved."""
     cache = cache or cache_for(session.bind)
-
-    async def load(version: int) -> tuple[CitySnapshot, bool]:
-        provisional = await repository.written_in_this_transaction(session)
-        return await repository.load_snapshot(session, version), provisional
-
-    return await cache.get(lambda: current_city_version(session), load, session.sync_session.get_transaction)
+    return await cache.get(lambda: repository.city_version_key(session),
+                           lambda key: repository.load_snapshot(session, key[0]))
 
 
 async def category_info(session: AsyncSession, code: str) -> CategoryInfo:
