@@ -74,6 +74,9 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     from api.org.cli import register as org_commands
 
     registrars.append(org_commands)
+    from sync.client.simulate import register as simulate_commands
+
+    registrars.append(simulate_commands)
     return registrars
 
 

@@ -82,8 +82,12 @@ def process_image(data: bytes) -> Processed:
 
 def _thumbnail(img: Image.Image, orientation: int) -> bytes:
     """Decoding the whole stream here is also the completeness check (a truncated file fails)."""
+    width, height = img.size
+    scale = min(THUMB_PX / width, THUMB_PX / height, 1.0)
+    target = (max(1, round(width * scale)), max(1, round(height * scale)))
     if img.format == "JPEG":
-        img.draft("RGB", (THUMB_PX, THUMB_PX))  # DCT scaling: decode at 1/2..1/8 size
+        # DCT scaling: decode at 1/2, 1/4 or 1/8 size, the smallest still at least `target`.
+        img.draft("RGB", target)
     try:
         img.load()
     except Image.DecompressionBombError as exc:
@@ -91,11 +95,10 @@ def _thumbnail(img: Image.Image, orientation: int) -> bytes:
     except (OSError, SyntaxError, ValueError, zlib.error) as exc:
         raise MediaRejected("media_invalid_image", "the image is truncated or corrupt",
                             {"reason": str(exc)[:200]}) from exc
-    small = img
-    if small.mode not in ("RGB", "L"):
-        small = _flatten(small)
-    small = small.copy()
-    small.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    small = img if img.mode in ("RGB", "L") else _flatten(img)
+    if small.size != target:
+        small = small.resize(target, Image.Resampling.BILINEAR,
+                             reducing_gap=2.0 if small.width > 2 * target[0] else None)
     method = _TRANSPOSE.get(orientation)
     if method is not None:
         small = small.transpose(method)
