@@ -10,9 +10,13 @@ Geometry choices (why, in a line each):
   |tan φ0 · Δφ| ≤ 0.55 % at φ0 = 32° (0.11 m on a 20 m buffer); north-south it is below 0.01 %.
   No pyproj needed, and the map is affine, so the nearest point on a line stays the nearest.
 - "Within the buffer" is the exact distance from the point to the line (round caps), not a
-  polygon approximation of the buffer: STRtree `dwithin` finds candidates, `distance` decides.
-- Areas are found with STRtree `intersects`, which for a point and a polygon is `covers`: a point
-  on an edge belongs to every polygon sharing the edge, and a point in a hole to none.
+  polygon approximation of the buffer: STRtree `dwithin` picks each cell's candidate roads,
+  a plain-Python point-to-segment distance decides.
+- Areas are found with `intersects`, which for a point and a polygon is `covers`: a point on an
+  edge belongs to every polygon sharing the edge, and a point in a hole to none. STRtree
+  queries fill a lattice of cells once per build (`Buckets`); a lookup is then arithmetic, plus
+  one vectorised `intersects_xy` only when the cell crosses an area's boundary. The property
+  tests check it against a direct `STRtree.query(point, predicate="intersects")`.
 
 Tie-break for shared edges: among the covering areas the deepest level wins, then the smallest
 area code. The point's area chain is that leaf with its parents (the administrative tree is the
