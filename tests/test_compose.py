@@ -107,3 +107,10 @@ def test_env_example_names_only_settings():
     names = [line.split("=", 1)[0] for line in (ROOT / ".env.example").read_text().splitlines()
              if line and not line.startswith("#")]
     assert [n for n in names if n.lower() not in Settings.model_fields] == []
+
+
+def test_readme_documents_every_setting():
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", section, re.M))
+    assert {f.upper() for f in Settings.model_fields} - documented == set()
