@@ -3,8 +3,10 @@ import { createI18n } from 'vue-i18n'
 import { Locale } from 'vant'
 import zhCN from '@/locales/zh-CN.json'
 import en from '@/locales/en.json'
+import deskZhCN from '@/locales/desk/zh-CN.json'
+import deskEn from '@/locales/desk/en.json'
 
-export type MessageSchema = typeof zhCN
+export type MessageSchema = typeof zhCN & { desk: typeof deskZhCN }
 export type AppLocale = 'zh-CN' | 'en'
 export const LOCALES: AppLocale[] = ['zh-CN', 'en']
 const KEY = 'civicloop.locale'
@@ -18,7 +20,7 @@ export const i18n = createI18n({
   legacy: false,
   locale: initialLocale(),
   fallbackLocale: 'zh-CN',
-  messages: { 'zh-CN': zhCN, en } satisfies Record<AppLocale, MessageSchema>,
+  messages: { 'zh-CN': { ...zhCN, desk: deskZhCN }, en: { ...en, desk: deskEn } } satisfies Record<AppLocale, MessageSchema>,
 })
 
 export async function setLocale(locale: AppLocale): Promise<void> {

@@ -2,6 +2,7 @@ import type { App } from 'vue'
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { useAuthStore } from '@/stores/auth'
 import { fieldRoutes } from './field'
+import { deskHome, deskRoutes } from './desk'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -22,6 +23,7 @@ declare module 'vue-router' {
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('@/pages/LoginPage.vue'), meta: { public: true } },
   ...fieldRoutes,
+  ...deskRoutes,
   { path: '/:rest(.*)*', redirect: '/' },
 ]
 
@@ -36,6 +38,9 @@ router.beforeEach(async (to) => {
   if (!auth.loaded) await auth.load()
   // An expired session still opens every screen: work goes on offline; the banner asks to sign in.
   if (!to.meta.public && !auth.signedIn) return { name: 'login', query: { next: to.fullPath } }
+  // Desk roles land on their desk screen instead of the field app's report screen.
+  const home = to.name === 'report' ? deskHome(auth.roles) : null
+  if (home) return home
   if (to.meta.roles && !to.meta.roles.some((r) => auth.roles.has(r))) return { name: 'report' }
   return true
 })
