@@ -58,6 +58,7 @@ class Known:
     areas: dict[str, str] = field(default_factory=dict)  # code -> level
     units: set[str] = field(default_factory=set)
     categories: set[str] = field(default_factory=set)  # 5-digit codes and 2-digit groups
+    phones: dict[str, str] = field(default_factory=dict)  # phone -> username
 
 
 class _Problems:
@@ -169,8 +170,13 @@ def _check_references(pack: CityPack, known: Known, p: _Problems) -> None:
             p.add("rules.json", f"unknown area {r['area']!r}", field="area", **where)
         if r["unit"] not in units:
             p.add("rules.json", f"unknown unit {r['unit']!r}", field="unit", **where)
+    phones = dict(known.phones)
     for u in pack.users or []:
         where = {"index": u["_index"], "code": u["username"]}
+        if u["phone"] is not None:
+            owner = phones.setdefault(u["phone"], u["username"])
+            if owner != u["username"]:
+                p.add("users.json", f"phone {u['phone']} belongs to {owner}", field="phone", **where)
         if u["unit"] is not None and u["unit"] not in units:
             p.add("users.json", f"unknown unit {u['unit']!r}", field="unit", **where)
         for g in u["grids"]:

@@ -30,7 +30,8 @@ async def known_codes(session: AsyncSession) -> Known:
     units = set((await session.execute(select(Unit.code))).scalars())
     cats = set((await session.execute(select(Category.code, Category.group_code))).all())
     categories = {c for c, _ in cats} | {g for _, g in cats}
-    return Known(areas=areas, units=units, categories=categories)
+    phones = dict((await session.execute(select(User.phone, User.username).where(User.phone.is_not(None)))).all())
+    return Known(areas=areas, units=units, categories=categories, phones=phones)
 
 
 async def import_city_pack(session: AsyncSession, files: dict[str, bytes]) -> Summary:

@@ -229,3 +229,16 @@ class TestUploadEndpoint:
         r = await client.post("/api/v1/admin/city-pack",
                               files=[("files", ("rules.json", demo_files["rules.json"], "application/json"))])
         assert r.status_code == 401
+
+
+class TestUserPhones:
+    async def test_phone_of_another_user_refused(self, session, demo_files):
+        await make_user(session, phone="13800001111")
+
+        def phone(doc):
+            doc[0]["phone"] = "13800001111"
+            doc[1]["phone"] = "13800002222"
+            doc[2]["phone"] = "13800002222"
+        with pytest.raises(CityPackInvalid) as exc:
+            await import_city_pack(session, edited(demo_files, "users.json", phone))
+        assert {(p["index"], p["field"]) for p in _problems(exc)} == {(0, "phone"), (2, "phone")}
