@@ -26,6 +26,7 @@ smallest code first.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 import uuid
@@ -409,6 +410,7 @@ class SnapshotCache:
         self.key: Hashable = None
         self.checked_at = -math.inf
         self.builds = 0
+        self._lock = asyncio.Lock()  # one rebuild at a time; the others wait and reuse it
 
     async def get(self, read_key: Callable[[], Awaitable[Hashable]],
                   load: Callable[[Hashable], Awaitable[CitySnapshot]]) -> CitySnapshot:
@@ -420,10 +422,13 @@ class SnapshotCache:
         self.checked_at = now
         if snap is not None and key == self.key:
             return snap
-        snap = await load(key)
-        self.snapshot, self.key = snap, key
-        self.builds += 1
-        return snap
+        async with self._lock:
+            if self.snapshot is not None and key == self.key:
+                return self.snapshot  # built by whoever held the lock
+            snap = await load(key)
+            self.snapshot, self.key = snap, key
+            self.builds += 1
+            return snap
 
 
 _caches: weakref.WeakKeyDictionary[Any, SnapshotCache] = weakref.WeakKeyDictionary()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
 from api.errors import NotFound, ValidationFailed
 from api.org.city_version import bump_city_version, current_city_version
-from api.routing.index import SnapshotCache, cache_for
+from api.routing.index import CitySnapshot, SnapshotCache, cache_for
 from api.routing.repository import city_version_key
 from api.routing.service import record_decision, route
 from models import RoutingDecision, RoutingRule
@@ -130,3 +132,23 @@ class TestRolledBackBump:
         assert (await city_version_key(session))[0] == 0
         await bump_city_version(session)
         assert (await city_version_key(session))[0] == await current_city_version(session) == 1
+
+
+class TestConcurrentRebuild:
+    async def test_callers_arriving_together_share_one_build(self):
+        cache, loads = SnapshotCache(), []
+        gate = asyncio.Event()
+
+        async def key():
+            return (1, None)
+
+        async def load(k):
+            loads.append(k)
+            await gate.wait()
+            return CitySnapshot.build(version=k[0], areas=[], units=[], jurisdictions=[], roads=[], rules=[])
+
+        waiting = [asyncio.create_task(cache.get(key, load)) for _ in range(5)]
+        await asyncio.sleep(0)
+        gate.set()
+        snaps = await asyncio.gather(*waiting)
+        assert len(loads) == 1 and all(s is snaps[0] for s in snaps)
