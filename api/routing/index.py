@@ -241,7 +241,10 @@ class CitySnapshot:
     rule_at: Mapping[tuple[str, int], RuleInfo]
     # (area idx, dept_type) -> unit with that jurisdiction and type, smallest code
     unit_at: Mapping[tuple[int, str], UnitInfo]
+    # category-or-group keys that have at least one rule anywhere (most categories have none)
+    rule_keys: frozenset[str] = frozenset()
     memo: dict = field(default_factory=dict, compare=False, repr=False)
+    chains: dict = field(default_factory=dict, compare=False, repr=False)  # covering hits -> chain
 
     @classmethod
     def build(cls, *, version: int, areas: Iterable[dict], units: Iterable[dict], jurisdictions: Iterable[tuple],
@@ -326,7 +329,7 @@ class CitySnapshot:
             plane=plane, area_list=tuple(area_list), area_tree=area_tree, road_tree=road_tree,
             max_buffer_m=max_buffer_m,
             buckets=Buckets.build(area_geoms, area_tree, road_tree, plane, max_buffer_m, bounds),
-            rule_at=rule_at, unit_at=unit_at,
+            rule_at=rule_at, unit_at=unit_at, rule_keys=frozenset(k for k, _ in rule_at),
         )
 
     # --- lookups -------------------------------------------------------------------------
@@ -345,6 +348,14 @@ class CitySnapshot:
         return self.chain_of(self.covering(lon, lat))
 
     def chain_of(self, hits: tuple[int, ...]) -> tuple[AreaInfo, ...]:
+        chain = self.chains.get(hits)
+        if chain is None:
+            if len(self.chains) >= 200_000:
+                self.chains.clear()
+            chain = self.chains[hits] = self._chain_of(hits)
+        return chain
+
+    def _chain_of(self, hits: tuple[int, ...]) -> tuple[AreaInfo, ...]:
         if not hits:
             return ()
         areas = self.area_list

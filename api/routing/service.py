@@ -109,7 +109,9 @@ def decide(snapshot: CitySnapshot, category: CategoryInfo, lat: float, lon: floa
 
 def _by_rule(snapshot: CitySnapshot, category: CategoryInfo, chain: tuple[AreaInfo, ...]) -> RoutingResult | None:
     """Step 1: the explicit rule of the deepest area holding the point (then city-wide)."""
-    keys = (category.code, category.group_code)
+    keys = [k for k in (category.code, category.group_code) if k in snapshot.rule_keys]
+    if not keys:
+        return None
     for area in (*chain, None):
         candidates = [r for k in keys if (r := snapshot.rule_at.get((k, area.idx if area else -1)))]
         if candidates:
