@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal_column, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -37,12 +37,15 @@ from api.sla.calendar import WorkingCalendar
 from api.stats.metrics import Counts
 from api.stats.period import Period
 from models import Area, Category, Report, Ticket, TicketEvent, Unit
+from models.tickets import TICKET_STATUSES
 
 # Keep in step with api.tickets.service.RECHECK_WITHIN_HOURS (used when a handle event does not
 # carry its own recheck deadline).
 RECHECK_WITHIN_HOURS = 2.0
 CLOCK_RUNNING = ("dispatched", "in_progress")
 OUT_OF_COHORT = ("parked", "returned", "merged", "rejected")
+# Spelled as a positive list so PostgreSQL can use the (status, due_at) index.
+COHORT_STATUSES = tuple(s for s in TICKET_STATUSES if s not in OUT_OF_COHORT)
 
 Key = tuple[Any, ...]
 
@@ -61,8 +64,8 @@ def _in(col, period: Period) -> ColumnElement[bool]:
 
 def cohort_clause(period: Period) -> ColumnElement[bool]:
     """应结案 / 应处置: dispatched, due in the period, not parked/returned/merged/rejected."""
-    return and_(Ticket.dispatched_at.is_not(None), _in(Ticket.due_at, period),
-                Ticket.status.not_in(OUT_OF_COHORT))
+    return and_(Ticket.status.in_(COHORT_STATUSES), _in(Ticket.due_at, period),
+                Ticket.dispatched_at.is_not(None))
 
 
 def handled_on_time_clause() -> ColumnElement[bool]:
@@ -85,7 +88,8 @@ async def collect(session: AsyncSession, *, period: Period, now: datetime, keys:
                   scope: ColumnElement[bool] | None = None) -> dict[Key, Counts]:
     """Counts per group. `keys` are Ticket columns; `event_keys` (default: the same) group the
     timeline counts, e.g. TicketEvent.unit_id to credit the unit an event happened to."""
-    scope = scope if scope is not None else true()
+    scope_given = scope is not None
+    scope = scope if scope_given else true()
     out: dict[Key, Counts] = {}
 
     def at(row: Sequence[Any], n: int) -> Counts:
@@ -94,30 +98,29 @@ async def collect(session: AsyncSession, *, period: Period, now: datetime, keys:
     n = len(keys)
     fixed = exists().where(Report.ticket_id == Ticket.id, Report.fixed_on_spot.is_(True))
     valid = or_(Ticket.filed_at.is_not(None), Ticket.status == "merged")
+    reported, filed = _in(Ticket.reported_at, period), _in(Ticket.filed_at, period)
+    cohort, backlog = cohort_clause(period), overdue_now_clause(now)
+    # One pass over the tickets for every ticket-based count (grouped by source as well, which
+    # only the reported counts need; every count is additive, so the groups sum back up).
     for row in (await session.execute(
-        select(*keys, Ticket.source, func.count(), _sum(valid), _sum(fixed))
-        .where(_in(Ticket.reported_at, period), scope).group_by(*keys, Ticket.source)
+        select(*keys, Ticket.source,
+               _sum(reported), _sum(and_(reported, valid)), _sum(and_(reported, fixed)), _sum(filed),
+               _sum(cohort), _sum(and_(cohort, Ticket.handled_at.is_not(None))),
+               _sum(and_(cohort, handled_on_time_clause())), _sum(and_(cohort, Ticket.status == "closed")),
+               _sum(and_(cohort, closed_on_time_clause())), _sum(and_(cohort, backlog)),
+               _sum(and_(cohort, _has_event("approve_extension"))), _sum(and_(cohort, _has_event("recheck_fail"))),
+               _sum(backlog))
+        .where(or_(reported, filed, cohort, backlog), scope).group_by(*keys, Ticket.source)
     )).all():
         c = at(row, n)
-        source, total, ok, self_fixed = row[n:]
+        (source, total, ok, self_fixed, filed_n, due, handled, handled_ok, closed, closed_ok, overdue, extended,
+         reworked, backlog_n) = row[n:]
         c.reported += total
         c.valid_reported += ok
         c.self_handled += self_fixed
-        c.by_source[source] = c.by_source.get(source, 0) + total
-
-    for row in (await session.execute(
-        select(*keys, func.count()).where(_in(Ticket.filed_at, period), scope).group_by(*keys)
-    )).all():
-        at(row, n).filed += row[n]
-
-    for row in (await session.execute(
-        select(*keys, func.count(), _sum(Ticket.handled_at.is_not(None)), _sum(handled_on_time_clause()),
-               _sum(Ticket.status == "closed"), _sum(closed_on_time_clause()), _sum(overdue_now_clause(now)),
-               _sum(_has_event("approve_extension")), _sum(_has_event("recheck_fail")))
-        .where(cohort_clause(period), scope).group_by(*keys)
-    )).all():
-        c = at(row, n)
-        due, handled, handled_ok, closed, closed_ok, overdue, extended, reworked = row[n:]
+        if total:
+            c.by_source[source] = c.by_source.get(source, 0) + total
+        c.filed += filed_n
         c.to_handle += due
         c.to_close += due
         c.handled += handled
@@ -127,12 +130,15 @@ async def collect(session: AsyncSession, *, period: Period, now: datetime, keys:
         c.overdue_unhandled += overdue
         c.extended += extended
         c.reworked += reworked
+        c.overdue_backlog += backlog_n
 
     ekeys = list(event_keys) if event_keys is not None else list(keys)
+    timeline = select(*ekeys, TicketEvent.action, func.count()).select_from(TicketEvent)
+    if scope_given or any(getattr(k, "table", None) is Ticket.__table__ for k in ekeys):
+        timeline = timeline.join(Ticket, Ticket.id == TicketEvent.ticket_id)
     for row in (await session.execute(
-        select(*ekeys, TicketEvent.action, func.count())
-        .select_from(TicketEvent).join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(_in(TicketEvent.at, period), TicketEvent.action.in_(("dispatch", "redispatch", "return")), scope)
+        timeline.where(_in(TicketEvent.at, period), TicketEvent.action.in_(("dispatch", "redispatch", "return")),
+                       scope)
         .group_by(*ekeys, TicketEvent.action)
     )).all():
         c = at(row, n)
@@ -143,11 +149,6 @@ async def collect(session: AsyncSession, *, period: Period, now: datetime, keys:
             c.to_dispatch += count
 
     await _rechecks(session, period=period, ekeys=ekeys, scope=scope, at=lambda r: at(r, n))
-
-    for row in (await session.execute(
-        select(*keys, func.count()).where(overdue_now_clause(now), scope).group_by(*keys)
-    )).all():
-        at(row, n).overdue_backlog += row[n]
     return out
 
 
@@ -215,7 +216,8 @@ async def reporter_counts(session: AsyncSession, *, period: Period,
 def local_day(session: AsyncSession, col) -> ColumnElement[Any]:
     """The Asia/Shanghai calendar day of a UTC timestamp column, as an ISO date string."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", col), "YYYY-MM-DD")
+        # Literals, not bound parameters, so the same expression can be repeated in GROUP BY.
+        return func.to_char(func.timezone(literal_column("'Asia/Shanghai'"), col), literal_column("'YYYY-MM-DD'"))
     return func.strftime("%Y-%m-%d", col, "+8 hours")
 
 
@@ -225,9 +227,23 @@ async def daily(session: AsyncSession, *, period: Period, scope: ColumnElement[b
     scope = scope if scope is not None else true()
     series: dict[date, dict[str, int]] = {
         d: {"reported": 0, "filed": 0, "dispatched": 0, "handled": 0, "closed": 0} for d in period.days()}
-    for name, col in (("reported", Ticket.reported_at), ("filed", Ticket.filed_at),
-                      ("dispatched", Ticket.dispatched_at), ("handled", Ticket.handled_at),
-                      ("closed", Ticket.closed_at)):
+    columns = (("reported", Ticket.reported_at), ("filed", Ticket.filed_at), ("dispatched", Ticket.dispatched_at),
+               ("handled", Ticket.handled_at), ("closed", Ticket.closed_at))
+    if session.get_bind().dialect.name == "postgresql":
+        # One scan: GROUPING SETS gives one group per (milestone, day).
+        days = [local_day(session, col) for _name, col in columns]
+        for row in (await session.execute(
+            select(*days, func.count())
+            .where(or_(*[_in(col, period) for _name, col in columns]), scope)
+            .group_by(func.grouping_sets(*days))
+        )).all():
+            for (name, _col), value in zip(columns, row[:-1], strict=True):
+                if value is not None:
+                    d = date.fromisoformat(value)
+                    if d in series:
+                        series[d][name] += row[-1]
+        return series
+    for name, col in columns:
         day = local_day(session, col)
         for value, count in (await session.execute(
             select(day, func.count()).where(_in(col, period), scope).group_by(day)

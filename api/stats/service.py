@@ -54,11 +54,18 @@ def line(c: Counts) -> dict[str, Any]:
 
 # -- units and rankings ---------------------------------------------------------------------------
 
-async def unit_rows(session: AsyncSession, *, period: Period, now: datetime) -> list[dict[str, Any]]:
+async def by_unit(session: AsyncSession, *, period: Period, now: datetime) -> dict[tuple, Counts]:
+    """Counts keyed by (unit_id,); the None key holds tickets no unit has yet."""
+    return await repo.collect(session, period=period, now=now, keys=[Ticket.unit_id],
+                              event_keys=[TicketEvent.unit_id])
+
+
+async def unit_rows(session: AsyncSession, *, period: Period, now: datetime,
+                    data: dict[tuple, Counts] | None = None) -> list[dict[str, Any]]:
     """Every active unit with its figures, ranked within its peer group."""
     units = await repo.all_units(session)
-    data = await repo.collect(session, period=period, now=now, keys=[Ticket.unit_id],
-                              event_keys=[TicketEvent.unit_id])
+    if data is None:
+        data = await by_unit(session, period=period, now=now)
     rows = []
     for u in units:
         group = peer_group(u.dept_type)
@@ -184,7 +191,14 @@ async def reporter_stats(*, session: AsyncSession, principal: Principal, period:
 async def dashboard(*, session: AsyncSession, principal: Principal, period: Period) -> dict[str, Any]:
     scope = ticket_scope(principal)
     now = utcnow()
-    totals = (await repo.collect(session, period=period, now=now, keys=[], scope=scope)).get((), Counts())
+    if scope is None:
+        # One grouped pass serves both the city totals (every group summed) and the rankings.
+        per_unit = await by_unit(session, period=period, now=now)
+        totals = Counts()
+        for c in per_unit.values():
+            totals.add(c)
+    else:
+        totals = (await repo.collect(session, period=period, now=now, keys=[], scope=scope)).get((), Counts())
     series = await repo.daily(session, period=period, scope=scope)
     mix = await repo.category_mix(session, period=period, scope=scope)
     reported = sum(n for *_x, n in mix)
@@ -198,7 +212,7 @@ async def dashboard(*, session: AsyncSession, principal: Principal, period: Peri
         "rankings": [],
     }
     if scope is None:
-        rows = await unit_rows(session, period=period, now=now)
+        rows = await unit_rows(session, period=period, now=now, data=per_unit)
         body["rankings"] = [{k: g[k] for k in ("key", "label", "best", "worst")} for g in group_rows(rows)]
     return body
 
