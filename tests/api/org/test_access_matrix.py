@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from models.users import ROLES
@@ -72,3 +74,27 @@ async def test_no_token(client, targets, method, path, body, allowed):
     r = await client.request(method, path.format(**targets), json=body(1) if body else None)
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "not_authenticated"
+
+
+WRITES = [(m, p, b) for m, p, b, _ in ENDPOINTS if m in ("POST", "PATCH")]
+BAD_BODIES = {
+    "malformed_json": (b'{"name": "x",', "malformed_json"),
+    "not_an_object": (b'["a", "b"]', "validation_error"),
+    "wrong_types": (None, "validation_error"),
+    "unknown_field": (None, "validation_error"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_BODIES))
+@pytest.mark.parametrize(("method", "path", "body"), WRITES, ids=[f"{m} {p}" for m, p, _ in WRITES])
+async def test_bad_input_is_an_envelope(client, session, targets, kind, method, path, body):
+    admin = await make_user(session, roles=["admin"])
+    raw, code = BAD_BODIES[kind]
+    if kind == "wrong_types":
+        raw = json.dumps({k: [v] if isinstance(v, str) else "x" for k, v in body(900).items()}).encode()
+    elif kind == "unknown_field":
+        raw = json.dumps({**body(901), "is_superuser": True}).encode()
+    r = await client.request(method, path.format(**targets), content=raw,
+                             headers={**bearer(admin), "content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == code
