@@ -263,3 +263,16 @@ class TestDeterminism:
                 first = decide(a, cat, *point)
                 assert decide(a, cat, *point) == first  # memoised
                 assert decide(b, cat, *point) == first  # rebuilt
+
+
+class TestInactiveUnits:
+    def test_an_inactive_unit_takes_no_rule_road_or_jurisdiction(self):
+        rows = city.snapshot_rows(rules=[{"category": "09009", "area": G1, "unit": "PC-1"}])
+        rows.pop("ids")
+        for unit in rows["units"]:
+            if unit["code"] in ("PC-1", "SAN-1", "CM-1"):
+                unit["active"] = False
+        snap = CitySnapshot.build(version=1, **rows)
+        assert decide(snap, PARKING, *P_G1).rule == "jurisdiction"  # the rule's unit is gone
+        assert decide(snap, RUBBISH, ROAD_LAT, 118.025).rule != "road_segment"
+        assert decide(snap, STALL, *P_G1).unit_code == "CM-2"  # the street squad, not the grid's
