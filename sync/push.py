@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.errors import AppError, Forbidden, ServiceUnavailable, _is_connection_error
 from models import SyncClient, utcnow
+from sync.changes import defer_changes, discard_changes, flush_changes
 from sync.mutations import MUTATIONS
 from sync.schemas import Mutation, MutationError, MutationResult, PushResponse, Stopped
 
@@ -103,7 +104,14 @@ async def _apply(maker, actor, client_id: str, mutation: Mutation) -> _Outcome:
                 return _Outcome(result=MutationResult(id=mutation.id, status="duplicate"), last=last)
             return _Outcome(gap_expected=last + 1, last=last)
 
+        # The change sequence's lock is taken only at the end (see sync.changes), so concurrent
+        # phones serialise on it for milliseconds, not for a whole report intake.
+        defer_changes(session)
         error = await _effect(session, actor, client_id, mutation)
+        if error is None:
+            await flush_changes(session)
+        else:
+            discard_changes(session)  # the effect's SAVEPOINT was rolled back, and its changes with it
         await session.commit()
         status = "rejected" if error else "applied"
         return _Outcome(result=MutationResult(id=mutation.id, status=status, error=error), last=mutation.id)

@@ -11,6 +11,7 @@ from api.db import SessionDep
 from api.errors import NotFound
 from api.media import service
 from api.media.store import MediaStore, store_from_settings
+from sync.changes import defer_changes, flush_changes
 
 router = APIRouter(prefix="/media", tags=["media"])
 IMMUTABLE = "private, max-age=31536000, immutable"
@@ -50,8 +51,10 @@ async def put_media(sha256: str, request: Request, principal: CurrentUser, sessi
     # process the photo; the row insert below opens a short one of its own.
     await session.commit()
     data, actual = await service.receive_body(request.stream(), limit=request.app.state.settings.max_media_bytes)
+    defer_changes(session)  # number the reports/tickets it completes at commit time (sync.changes)
     created = await service.store_upload(session=session, store=store, sha256=sha256, data=data,
                                          actual_sha256=actual, actor_id=principal.id)
+    await flush_changes(session)
     await session.commit()  # committed before the phone hears "stored"
     return Response(status_code=201 if created else 200, media_type="application/json",
                     content=b'{"sha256":"%s","stored":true}' % sha256.encode())

@@ -133,3 +133,27 @@ class TestPull:
         await pull(client, city["handler_h"], "shared-id")
         r = await client.post(PULL, json={"client_id": "shared-id"}, headers=city["worker_h"])
         assert r.status_code == 403 and r.json()["error"]["code"] == "client_forbidden"
+
+
+class TestDeferredNumbering:
+    async def test_block_is_gap_free_and_collapses_per_entity(self, session):
+        from sqlalchemy import select
+
+        from models import ChangeAudience, ChangeLog
+        from sync.changes import defer_changes, flush_changes
+
+        before = await peek(session, CHANGE_SEQ)
+        defer_changes(session)
+        assert await record_change(session, entity="ticket", entity_id="t1", audience=["unit:a"]) is None
+        await record_change(session, entity="report", entity_id="r1", audience=["user:u"])
+        await record_change(session, entity="ticket", entity_id="t1", audience=["desk"])
+        assert await peek(session, CHANGE_SEQ) == before  # nothing numbered yet: no lock held
+        seqs = await flush_changes(session)
+        assert seqs == [before + 1, before + 2]
+        rows = (await session.execute(select(ChangeLog.seq, ChangeLog.entity, ChangeLog.entity_id)
+                                      .where(ChangeLog.seq.in_(seqs)).order_by(ChangeLog.seq))).all()
+        assert [tuple(r) for r in rows] == [(before + 1, "report", "r1"), (before + 2, "ticket", "t1")]
+        keys = (await session.execute(select(ChangeAudience.key).where(ChangeAudience.seq == before + 2))).scalars()
+        assert sorted(keys) == ["desk", "unit:a"]
+        # Deferring ended: the next change is numbered at once.
+        assert await record_change(session, entity="area", entity_id="a1", audience=["all"]) == before + 3

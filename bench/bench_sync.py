@@ -1,0 +1,113 @@
+"""Sync load: 50 phones × 20 queued reports with a ~300 KB photo each, all coming online at once.
+
+A fresh PostgreSQL database (migrated, demo city imported), the server in a subprocess
+(`civicloop serve`), and `simulate-devices` in this process. Reports/s counts reports whose text
+AND photo reached the server (the clock stops when every outbox is empty).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+DEVICES = int(os.environ.get("BENCH_SYNC_DEVICES", "50"))
+REPORTS = int(os.environ.get("BENCH_SYNC_REPORTS", "20"))
+PHOTO_KB = int(os.environ.get("BENCH_SYNC_PHOTO_KB", "300"))
+WORKERS = int(os.environ.get("BENCH_SYNC_WORKERS", "2"))
+
+
+async def _admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_DSN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _prepare(name: str) -> str:
+    from api.org.cli import demo_city_dir, import_dir
+    from models.migrate import upgrade
+
+    await _admin(f'CREATE DATABASE "{name}"')
+    url = PG_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+    await asyncio.to_thread(upgrade, url)
+    await import_dir(demo_city_dir(), url)
+    return url
+
+
+def _start_server(url: str, tmp: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "MEDIA_DIR": str(tmp / "media"), "ENVIRONMENT": "test",
+           "SECRET_KEY": "bench-secret-0123456789abcdef", "RUN_SWEEPER": "false", "LOG_LEVEL": "WARNING",
+           "PWA_DIST": str(tmp / "no-pwa")}
+    with open(tmp / "server.log", "wb") as log:
+        server = subprocess.Popen([sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port),
+                                   "--workers", str(WORKERS)], cwd=ROOT, env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"server did not start: {(tmp / 'server.log').read_text()[-2000:]}")
+
+
+def run(tmp: Path) -> dict:
+    from sync.client.simulate import simulate
+
+    name = f"civicloop_bench_{uuid.uuid4().hex[:8]}"
+    server = None
+    try:
+        url = asyncio.run(_prepare(name))
+        server, base = _start_server(url, tmp)
+        load = os.getloadavg()
+        result = asyncio.run(simulate(devices=DEVICES, server=base, reports_per_device=REPORTS, photo_kb=PHOTO_KB,
+                                      users=["grid01", "grid02", "grid03", "volunteer01"], password="Demo@2026",
+                                      batch=10, workdir=tmp / "phones"))
+        result["load_before"] = [round(x, 2) for x in load]
+        result["server_workers"] = WORKERS
+        return result
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def main() -> dict:
+    print(f"machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
+          f"PostgreSQL at {PG_DSN.split('@')[-1]}; server workers {WORKERS}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="civicloop-bench-") as tmp:
+        result = run(Path(tmp))
+    ok = result["reports_per_s"] >= 100
+    print(f"target ≥ 100 reports/s with photos: {'met' if ok else 'NOT met'} ({result['reports_per_s']})")
+    return result
+
+
+if __name__ == "__main__":
+    main()
