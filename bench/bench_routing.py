@@ -289,7 +289,7 @@ CPU-second of this process as well as per wall-second). Synthetic city: {len(row
 | area lookup alone: `STRtree.query(Point, predicate="intersects")` | {tree_rate.cpu:,.0f} | {tree_rate.wall:,.0f} |
 | area lookup alone: cell lattice (what `decide()` uses) | {bucket_rate.cpu:,.0f} | {bucket_rate.wall:,.0f} |
 
-| Measure (wall clock) | Result |
+| Measure (wall clock, so inflated by the load above) | Result |
 |---|---|
 | snapshot build from rows (parse + index every polygon) | {build_s:.2f} s |
 | city-version check per `route()` call (one PK read, SQLite) | {check_us:.0f} µs |
