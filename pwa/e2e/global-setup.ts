@@ -1,13 +1,8 @@
-// Starts the real backend for the browser tests: migrate, seed the demo city, serve the built
-// PWA (pwa/dist, built by `make e2e` / `npm run build` beforehand) on a free port, from a
-// temporary SQLite database and media folder. Builds nothing itself.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+// Starts the real backend for the browser tests (migrate, seed-demo, serve pwa/dist on a free
+// port with a temporary SQLite database and media folder). Builds nothing itself: `make e2e`
+// runs `npm run build` first.
 import type { TestProject } from 'vitest/node'
+import { repo, startBackend } from '../scripts/backend.mjs'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,66 +11,9 @@ declare module 'vitest' {
   }
 }
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const cli = join(repo, '.venv/bin/civicloop')
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer()
-    srv.unref()
-    srv.on('error', fail)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => (typeof addr === 'object' && addr ? ok(addr.port) : fail(new Error('no port'))))
-    })
-  })
-}
-
-async function waitUntilUp(url: string, server: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode}):\n${log()}`)
-    try {
-      const res = await fetch(`${url}/healthz`)
-      if (res.ok) return
-    } catch {
-      // not listening yet; try again below
-    }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  throw new Error(`the server did not come up at ${url}:\n${log()}`)
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`make venv\` first`)
-  const dist = join(repo, 'pwa/dist')
-  if (!existsSync(join(dist, 'index.html'))) throw new Error('pwa/dist is not built: run `npm run build` first')
-  const dir = mkdtempSync(join(tmpdir(), 'civicloop-e2e-'))
-  const port = await freePort()
-  const baseUrl = `http://127.0.0.1:${port}`
-  const env = {
-    ...process.env,
-    ENVIRONMENT: 'development',
-    DATABASE_URL: `sqlite+aiosqlite:///${join(dir, 'e2e.db')}`,
-    MEDIA_DIR: join(dir, 'media'),
-    PWA_DIST: dist,
-    ALLOWED_ORIGINS: JSON.stringify([baseUrl]),
-    LOG_LEVEL: 'WARNING',
-  }
-  for (const args of [['migrate'], ['seed-demo']]) {
-    const r = spawnSync(cli, args, { cwd: repo, env, encoding: 'utf8' })
-    if (r.status !== 0) throw new Error(`civicloop ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
-  }
-  let output = ''
-  const server = spawn(cli, ['serve', '--host', '127.0.0.1', '--port', String(port)], { cwd: repo, env })
-  server.stdout?.on('data', (b: Buffer) => (output += b.toString()))
-  server.stderr?.on('data', (b: Buffer) => (output += b.toString()))
-  await waitUntilUp(baseUrl, server, () => output.slice(-4000))
-  project.provide('baseUrl', baseUrl)
+  const backend = await startBackend()
+  project.provide('baseUrl', backend.baseUrl)
   project.provide('repo', repo)
-  return async () => {
-    server.kill('SIGTERM')
-    await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)))
-    rmSync(dir, { recursive: true, force: true })
-  }
+  return backend.stop
 }

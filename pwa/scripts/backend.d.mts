@@ -1,0 +1,2 @@
+export declare const repo: string
+export declare function startBackend(): Promise<{ baseUrl: string; stop: () => Promise<void> }>
