@@ -272,7 +272,9 @@ def machine() -> str:
                             timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         pg = "?"
-    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, PostgreSQL {pg} (local socket over TCP)"
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    return (f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, PostgreSQL {pg} (local, TCP); "
+            f"load average at the end {load} (the machine is shared with other work: figures are noisy)")
 
 
 def write_section(text: str) -> None:
@@ -282,20 +284,20 @@ def write_section(text: str) -> None:
         doc = doc.rstrip("\n") + "\n\n" + text
     else:
         end = doc.find("\n## ", start + len(SECTION))
-        doc = doc[:start] + text + (doc[end + 1:] if end != -1 else "")
+        doc = doc[:start].rstrip("\n") + "\n\n" + text + (doc[end + 1:] if end != -1 else "")
     DOC.write_text(doc if doc.endswith("\n") else doc + "\n", encoding="utf-8")
 
 
 def report(load_facts: dict[str, float], results: dict[str, dict[str, float]]) -> str:
+    loaded = (f"Load (generate_series inside PostgreSQL, then VACUUM ANALYZE): {load_facts['total']:.0f} s."
+              if load_facts["total"] >= 0 else "Measured on a database loaded by an earlier run (BENCH_REUSE=1).")
     lines = [
         SECTION, "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
         f"Data: {int(load_facts['tickets']):,} tickets over 200 units and 2,000 grids, "
         f"{int(load_facts['open']):,} open (dispatched/in progress), {int(load_facts['overdue']):,} of them "
         f"overdue; {int(load_facts['events']):,} timeline events. The busiest unit has "
-        f"{int(load_facts['busiest_open']):,} open tickets, the median unit {int(load_facts['median_open']):,}. "
-        (f"Load (generate_series inside PostgreSQL, then VACUUM ANALYZE): {load_facts['total']:.0f} s."
-         if load_facts["total"] >= 0 else "Measured on a database loaded by an earlier run (BENCH_REUSE=1)."),
+        f"{int(load_facts['busiest_open']):,} open tickets, the median unit {int(load_facts['median_open']):,}. " + loaded,
         "Requests go through the real app in-process (httpx ASGITransport: auth, scoping, the list "
         "ETag query, the page query, serialization), one at a time, 50 tickets per page; "
         f"target p95 ≤ {TARGET_P95_MS:.0f} ms for the queues.",
