@@ -103,10 +103,8 @@ CATEGORIES: list[tuple[str, str, str, str, str, float, str, bool, str, list[str]
      "shield-o", False, "围挡破损、缺失、不连续或未设公益广告", ["围挡", "工地", "施工"]),
     ("08011", "渣土运输车辆未密闭", "Uncovered spoil truck", "city_management", "general", 4, "logistics",
      False, "渣土车未密闭、沿路抛洒", ["渣土车", "抛洒", "未密闭"]),
-    # 10 其他
-    ("10001", "其他问题", "Other problem", "street_office", "general", 8, "question-o", False,
-     "以上都不符合时选择，由属地街道先行处置", ["其他"]),
 ]
+# Group 10 其他 has no seeded item: admins add local ones there (tests/factories.py mints 10xxx codes).
 
 _category = sa.table(
     "category",
