@@ -79,6 +79,9 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
+CITY_PACK_LIMIT = 64 * 1024 * 1024
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -94,7 +97,12 @@ class BodyLimitMiddleware:
     def _limit(self, path: str) -> int:
         # Media uploads stream to disk and are checked by the media service against its own limit
         # (plus headroom so it can answer with its own message).
-        return self.media_limit + 1 if path.startswith("/api/v1/media/") else self.default_limit
+        if path.startswith("/api/v1/media/"):
+            return self.media_limit + 1
+        # A real city's GeoJSON runs to megabytes; only admins reach this endpoint.
+        if path == "/api/v1/admin/city-pack":
+            return CITY_PACK_LIMIT
+        return self.default_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

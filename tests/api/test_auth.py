@@ -140,3 +140,11 @@ class TestBadInput:
                               headers={"Content-Type": "application/json"})
         assert r.status_code == 413
         assert r.json()["error"]["code"] == "payload_too_large"
+
+
+class TestBodyLimits:
+    async def test_city_pack_upload_may_exceed_the_json_limit(self, client):
+        # Over MAX_BODY_BYTES but under the pack limit: it reaches the endpoint (401 unsigned), not 413.
+        r = await client.post("/api/v1/admin/city-pack", content=b"x" * 2_000_000,
+                              headers={"Content-Type": "application/zip"})
+        assert r.status_code == 401
