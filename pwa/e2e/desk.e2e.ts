@@ -269,5 +269,15 @@ describe('the desk closes the loop', () => {
     await page.getByTestId('ticket-not-found').waitFor()
     expect(await page.getByTestId('ticket-status').count()).toBe(0)
     await shoot(page, shots, '09-no-access', () => page.getByTestId('ticket-not-found').waitFor())
+
+    // The open ticket is on the supervisor's map, over the grid polygons.
+    const supCtx = await desktopContext(browser, baseUrl)
+    contexts.push(supCtx)
+    const sup = await supCtx.newPage()
+    await signIn(sup, 'supervisor')
+    await sup.goto('/desk/map')
+    const marker = sup.locator('[data-testid="open-map"] path.leaflet-interactive[fill="#0d47a1"], [data-testid="open-map"] path.leaflet-interactive[fill="#b71c1c"]')
+    await marker.first().waitFor()
+    await shoot(sup, shots, '07-map-open', () => marker.first().waitFor())
   })
 })

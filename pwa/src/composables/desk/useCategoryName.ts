@@ -1,7 +1,7 @@
 import { shallowRef } from 'vue'
 import { useI18n } from 'vue-i18n'
-import { listCategories } from './useDeskApi'
-import type { Category } from './types'
+import { listCategories, listUnits } from './useDeskApi'
+import type { Category, Unit } from './types'
 
 const byCode = shallowRef<Map<string, Category>>(new Map())
 let started = false
@@ -22,4 +22,20 @@ export function useCategoryName() {
     if (!c) return code
     return locale.value === 'en' && c.name_en ? c.name_en : c.name
   }
+}
+
+const unitsById = shallowRef<Map<string, Unit>>(new Map())
+let unitsStarted = false
+
+/** Unit id → name (null until the list arrives or for an unknown id). */
+export function useUnitName() {
+  if (!unitsStarted) {
+    unitsStarted = true
+    listUnits().then((list) => (unitsById.value = new Map(list.map((u) => [u.id, u]))))
+      .catch((err: unknown) => {
+        unitsStarted = false
+        console.warn('units unavailable', err)
+      })
+  }
+  return (id: string): string | null => unitsById.value.get(id)?.name ?? null
 }
