@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 
 from models.base import Field, SQLModel, json_field, new_id, ts_field
 
@@ -15,6 +15,7 @@ TICKET_STATUSES = (
     "closed", "rejected", "merged", "returned", "parked",
 )
 REPORT_SOURCES = ("grid_worker", "volunteer", "hotline", "inspection", "desk")
+_CLOCK_RUNNING = text("status IN ('dispatched', 'in_progress')")
 
 
 class Report(SQLModel, table=True):
@@ -54,6 +55,11 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_category_lat_lon", "category_code", "lat", "lon"),
         Index("ix_ticket_updated_at_id", "updated_at", "id"),
         Index("ix_ticket_reported_at_id", "reported_at", "id"),
+        # The overdue queue and unit inboxes: only tickets whose clock runs, already in due order.
+        Index("ix_ticket_running_due", "due_at", "id", "updated_at", postgresql_where=_CLOCK_RUNNING,
+              sqlite_where=_CLOCK_RUNNING),
+        Index("ix_ticket_running_unit_due", "unit_id", "due_at", "id", postgresql_where=_CLOCK_RUNNING,
+              sqlite_where=_CLOCK_RUNNING),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
