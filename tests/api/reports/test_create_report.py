@@ -184,3 +184,19 @@ class TestPhotosComplete:
         await session.flush()
         r = await report_as(session, people["grid_worker"], payload(photos=[sha("s")]))
         assert r.photos_complete is True
+
+    async def test_an_after_photo_completes_the_ticket_when_it_lands(self, session, city, people):
+        from api.tickets.service import perform
+
+        session.add(Media(sha256=sha("before"), content_type="image/jpeg", size=1, width=1, height=1))
+        await session.flush()
+        r = await report_as(session, people["grid_worker"], payload())
+        t = await perform(session=session, ticket_id=r.ticket_id, action="handle", base_version=None,
+                          actor=await as_principal(session, people["unit_handler"]),
+                          payload={"photos": [sha("after")]})
+        assert t.photos_complete is False and t.version == 4
+        session.add(Media(sha256=sha("after"), content_type="image/jpeg", size=1, width=1, height=1))
+        await session.flush()
+        await mark_photos_stored(session, sha("after"))
+        await session.refresh(t)
+        assert t.photos_complete is True and t.version == 4  # finishing an upload stales nobody

@@ -182,3 +182,11 @@ class TestReportsMine:
                 "captured_at": "2026-11-22T01:00:00Z", "severity": "high"}
         r = await client.post("/api/v1/reports", json=body, headers=auth(settings, user))
         assert r.status_code == 422
+
+
+class TestOpenApi:
+    async def test_operations_are_published(self, client):
+        paths = (await client.get("/api/v1/openapi.json")).json()["paths"]
+        ops = {op["operationId"] for item in paths.values() for op in item.values()}
+        assert {"tickets_list", "tickets_get", "tickets_act", "queues_triage", "queues_inbox", "queues_rechecks",
+                "queues_overdue", "reports_create", "reports_mine"} <= ops
