@@ -74,6 +74,40 @@ def _start_server(url: str, tmp: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"server did not start: {(tmp / 'server.log').read_text()[-2000:]}")
 
 
+async def _photos_only(base: str, tmp: Path, photos_per_phone: int = 4) -> dict:
+    """The media path alone (HEAD + PUT + validate/strip/thumbnail + store), no report intake."""
+    import hashlib
+
+    from sync.client.client import Phone
+    from sync.client.outbox import Outbox
+    from sync.client.simulate import base_photo, unique
+
+    photo = base_photo(PHOTO_KB)
+    http = httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=DEVICES * 2))
+    phones = []
+    for i in range(DEVICES):
+        outbox = Outbox(tmp / "photo-phones" / f"p{i}.db")
+        for j in range(photos_per_phone):
+            data = unique(photo, f"only-{i}-{j}-{uuid.uuid4().hex}")
+            outbox.db.execute("INSERT INTO photo(sha256, data) VALUES (?, ?)", (hashlib.sha256(data).hexdigest(), data))
+        phones.append(Phone(base_url=base, outbox=outbox, username="grid01", password="Demo@2026", http=http))
+    try:
+        for p in phones:
+            await p.login()
+        started = time.perf_counter()
+        await asyncio.gather(*(p.upload_photos() for p in phones))
+        elapsed = time.perf_counter() - started
+    finally:
+        await http.aclose()
+    sent = sum(p.photos_sent for p in phones)
+    mb = sum(p.photo_bytes_sent for p in phones) / 1e6
+    out = {"photos": sent, "seconds": round(elapsed, 2), "photos_per_s": round(sent / elapsed, 1),
+           "mb_per_s": round(mb / elapsed, 2)}
+    print(f"photos only: {sent} photos in {out['seconds']} s = {out['photos_per_s']} photos/s, "
+          f"{out['mb_per_s']} MB/s", flush=True)
+    return out
+
+
 def run(tmp: Path) -> dict:
     from sync.client.simulate import simulate
 
@@ -88,6 +122,7 @@ def run(tmp: Path) -> dict:
                                       batch=10, workdir=tmp / "phones"))
         result["load_before"] = [round(x, 2) for x in load]
         result["server_workers"] = WORKERS
+        result["photos_only"] = asyncio.run(_photos_only(base, tmp))
         return result
     finally:
         if server is not None:

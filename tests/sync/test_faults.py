@@ -132,7 +132,7 @@ async def test_server_restarted_mid_sync(live, tmp_path):
     fill(p.outbox, 12, seed=6)
     first_batch_in = asyncio.Event()
     p.on_pushed = lambda ph: first_batch_in.set()
-    task = asyncio.create_task(p.sync(base=0.05, cap=0.5, max_attempts=60))
+    task = asyncio.create_task(p.sync(base=0.05, cap=0.5, max_attempts=400))
     await first_batch_in.wait()
     live.server.kill()
     await asyncio.to_thread(live.server.start)
