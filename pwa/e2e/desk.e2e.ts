@@ -7,12 +7,13 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { components } from '../src/api/schema'
 import { Api } from './api'
 import { launch, phoneContext } from './browser'
 import { desktopContext, shoot, signIn } from './desk-helpers'
+import { repo, startBackend } from '../scripts/backend.mjs'
 
 interface Sample { id: string; lat: number; lon: number; category: string; unit: string; grid: string; rule: string }
 type ReportOut = components['schemas']['ReportPublic']
@@ -21,8 +22,11 @@ interface UnitRow { unit_code: string; counts: Record<string, number> }
 interface UnitStats { groups: Array<{ units: UnitRow[] }> }
 interface Dashboard { totals: { counts: Record<string, number> } }
 
-const baseUrl = inject('baseUrl')
-const repo = inject('repo')
+// A backend of its own (the field harness's startBackend: temporary database, migrate, seed-demo,
+// serve pwa/dist), so this test and field.e2e.ts never see each other's reports.
+// DESK_E2E_BASE_URL points it at a server already running instead (for development).
+let baseUrl = ''
+let stopBackend: (() => Promise<void>) | null = null
 const shots = join(repo, 'pwa/test-results/screenshots')
 const samples = JSON.parse(readFileSync(join(repo, 'demo/city/samples.json'), 'utf8')) as Sample[]
 const users = JSON.parse(readFileSync(join(repo, 'demo/city/users.json'), 'utf8')) as Array<{ username: string; unit?: string; grids?: string[] }>
@@ -78,12 +82,20 @@ describe('the desk closes the loop', () => {
 
   beforeAll(async () => {
     expect(sample, 'a demo sample in grid01\'s grids routed to a unit with a handler').toBeDefined()
+    if (process.env.DESK_E2E_BASE_URL) {
+      baseUrl = process.env.DESK_E2E_BASE_URL
+    } else {
+      const backend = await startBackend()
+      baseUrl = backend.baseUrl
+      stopBackend = backend.stop
+    }
     browser = await launch()
   })
 
   afterAll(async () => {
     for (const c of contexts) await c.close()
     await browser?.close()
+    await stopBackend?.()
   })
 
   it('report → dispatch → sign → handle → re-check fails → rework → handle → re-check passes → closed, and the statistics show it', async () => {
