@@ -30,3 +30,15 @@ def report_args(category_code: str, **kw: Any) -> dict[str, Any]:
 
 def mutation(mid: int, name: str, **args: Any) -> dict[str, Any]:
     return {"id": mid, "name": name, "args": args}
+
+
+def bearer(user) -> dict[str, str]:
+    """An access token minted directly (signing in runs argon2, slow on purpose; tests/api/test_auth
+    covers sign-in itself)."""
+    from datetime import timedelta
+
+    from api.auth.security import encode_token
+    from tests.conftest import TEST_SECRET
+
+    token = encode_token(secret=TEST_SECRET, subject=str(user.id), kind="access", lifetime=timedelta(minutes=30))
+    return {"Authorization": f"Bearer {token}"}

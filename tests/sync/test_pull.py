@@ -9,8 +9,8 @@ import pytest
 from api.counters import CHANGE_SEQ, peek
 from api.tickets.service import record_ticket_change
 from sync.changes import record_change
-from tests.factories import login, make_area, make_category, make_unit, make_user
-from tests.sync.helpers import PULL, PUSH, make_ticket, mutation
+from tests.factories import make_area, make_category, make_unit, make_user
+from tests.sync.helpers import PULL, PUSH, bearer, make_ticket, mutation
 
 
 async def pull(client, headers, client_id: str, cursor=None, **kw):
@@ -42,7 +42,7 @@ async def city(client, session):
     worker = await make_user(session, roles=["grid_worker"], grids=[grid])
     return {"unit": unit, "other_unit": other_unit, "grid": grid, "category": category,
             "handler": handler, "worker": worker,
-            "handler_h": await login(client, handler.username), "worker_h": await login(client, worker.username)}
+            "handler_h": bearer(handler), "worker_h": bearer(worker)}
 
 
 class TestPull:

@@ -8,15 +8,15 @@ import pytest
 from sqlalchemy import select
 
 from models import Report, SyncClient, Ticket
-from tests.factories import login, make_area, make_category, make_unit, make_user
-from tests.sync.helpers import PUSH, make_ticket, mutation, report_args
+from tests.factories import make_area, make_category, make_unit, make_user
+from tests.sync.helpers import PUSH, bearer, make_ticket, mutation, report_args
 
 
 @pytest.fixture
 async def worker(client, session):
     grid = await make_area(session)
     user = await make_user(session, roles=["grid_worker"], grids=[grid])
-    return user, await login(client, user.username)
+    return user, bearer(user)
 
 
 async def push(client, headers, client_id: str, *mutations):
@@ -108,7 +108,7 @@ class TestProtocol:
         await push(client, worker[1], cid, mutation(1, "no.such"))
         other = await make_user(session, roles=["grid_worker"])
         r = await client.post(PUSH, json={"client_id": cid, "mutations": [mutation(2, "no.such")]},
-                              headers=await login(client, other.username))
+                              headers=bearer(other))
         assert r.status_code == 403
         assert r.json()["error"]["code"] == "client_forbidden"
         assert await counter(session, cid) == 1
@@ -131,7 +131,7 @@ class TestTicketMutations:
         handler = await make_user(session, roles=["unit_handler"], unit_id=unit.id)
         stranger = await make_user(session, roles=["unit_handler"], unit_id=other.id)
         ticket = await make_ticket(session, category=category, unit=unit)
-        return ticket, await login(client, handler.username), await login(client, stranger.username)
+        return ticket, bearer(handler), bearer(stranger)
 
     async def test_sign_then_stale_version(self, client, session, setup):
         ticket, handler, _ = setup
@@ -172,7 +172,7 @@ class TestTicketMutations:
         volunteer = await make_user(session, roles=["volunteer"])
         await session.execute(select(Ticket).where(Ticket.id == ticket.id))
         cid = f"phone-{uuid.uuid4().hex[:8]}"
-        body = await push(client, await login(client, volunteer.username), cid,
+        body = await push(client, bearer(volunteer), cid,
                           mutation(1, "ticket.sign", ticket_id=str(ticket.id), base_version=1))
         assert body["results"][0]["error"]["code"] in ("ticket_not_found", "role_forbidden")
 

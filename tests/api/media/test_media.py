@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from api.media.store import LocalStore
 from models import Media, Report, Ticket
-from tests.factories import login, make_category, make_unit, make_user
+from tests.factories import make_category, make_unit, make_user
+from tests.sync.helpers import bearer
 from tests.sync.images import bomb_png, gif, gps_exif, jpeg, png, sha
 
 URL = "/api/v1/media/"
@@ -22,7 +23,7 @@ URL = "/api/v1/media/"
 @pytest.fixture
 async def worker(client, session):
     user = await make_user(session, roles=["grid_worker"])
-    return user, await login(client, user.username)
+    return user, bearer(user)
 
 
 async def put(client, headers, data: bytes, name: str | None = None):
@@ -131,20 +132,20 @@ class TestServe:
         dispatcher = await make_user(session, roles=["dispatcher"])
         data = jpeg(500, 400, seed=6)
         name = sha(data)
-        assert (await put(client, await login(client, uploader.username), data)).status_code == 201
+        assert (await put(client, bearer(uploader), data)).status_code == 201
         await self._ticket_with_photo(session, name, unit=unit, reporter=volunteer)
 
         for user, expected in [(uploader, 200), (handler, 200), (volunteer, 200), (dispatcher, 200),
                                (stranger, 403)]:
-            headers = await login(client, user.username)
+            headers = bearer(user)
             for suffix in ("", "/thumb"):
                 r = await client.get(URL + name + suffix, headers=headers)
                 assert r.status_code == expected, (user.roles, suffix, r.text)
-        r = await client.get(URL + name, headers=await login(client, handler.username))
+        r = await client.get(URL + name, headers=bearer(handler))
         assert r.content == data
         assert r.headers["content-type"] == "image/jpeg"
         assert "immutable" in r.headers["cache-control"]
-        r304 = await client.get(URL + name, headers={**await login(client, handler.username),
+        r304 = await client.get(URL + name, headers={**bearer(handler),
                                                      "If-None-Match": r.headers["etag"]})
         assert r304.status_code == 304
 

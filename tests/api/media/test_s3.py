@@ -9,7 +9,8 @@ from PIL import Image
 
 from api.app import create_app
 from api.media.store import S3Store
-from tests.factories import login, make_user
+from tests.factories import make_user
+from tests.sync.helpers import bearer
 from tests.sync.images import jpeg, sha
 from tests.sync.live import free_port
 
@@ -55,7 +56,7 @@ async def test_upload_and_serve_through_s3(s3_endpoint, settings, sessionmaker, 
     user = await make_user(session, roles=["grid_worker"])
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-        headers = await login(client, user.username)
+        headers = bearer(user)
         data = jpeg(400, 300, seed=11)
         r = await client.put(f"/api/v1/media/{sha(data)}", content=data, headers=headers)
         assert r.status_code == 201, r.text
