@@ -24,6 +24,7 @@ export function usePhotoList() {
       return {} as ExifFacts
     })
     const prepared = await preparePhoto(file)
+    performance.measure('civicloop:photo:prepare', mark)
     const { db } = await useContext()
     await savePhoto(db, { sha: prepared.sha, blob: prepared.blob, type: 'image/jpeg', size: prepared.blob.size, width: prepared.width, height: prepared.height })
     if (!shas.value.includes(prepared.sha)) {

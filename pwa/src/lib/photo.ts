@@ -50,7 +50,9 @@ export async function sha256Hex(blob: Blob): Promise<string> {
 }
 
 export async function preparePhoto(file: Blob): Promise<PreparedPhoto> {
+  const start = performance.now()
   const { blob, width, height } = await compressPhoto(file)
+  performance.measure('civicloop:photo:compress', { start })
   return { blob, width, height, sha: await sha256Hex(blob) }
 }
 

@@ -63,7 +63,16 @@ function startTriggers(): void {
   })
 }
 
+/** After the first screen is up: the service worker's precache and the first sync compete with it otherwise. */
+function afterLoad(fn: () => void): void {
+  const idle = () => ('requestIdleCallback' in window ? window.requestIdleCallback(() => fn(), { timeout: 2000 }) : setTimeout(fn, 200))
+  if (document.readyState === 'complete') idle()
+  else window.addEventListener('load', () => idle(), { once: true })
+}
+
 export function install(_app: App): void {
-  registerServiceWorker()
-  startTriggers()
+  afterLoad(() => {
+    registerServiceWorker()
+    startTriggers()
+  })
 }
