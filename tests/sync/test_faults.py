@@ -207,3 +207,22 @@ async def test_captive_portal_is_a_failure(tmp_path):
     with pytest.raises(SyncFailed):
         await p.upload_photos()
     assert outbox.waiting() == {"mutations": 1, "photos": 1}
+
+
+async def test_same_photo_put_concurrently(live, tmp_path):
+    p = phone(live, tmp_path)
+    await p.login()
+    photo = jpeg(640, 480, seed=10, noise=True)
+    headers = {"Authorization": f"Bearer {p.token}"}
+    clients = [httpx.AsyncClient(timeout=10) for _ in range(4)]
+    try:
+        replies = await asyncio.gather(*(c.put(f"{live.url}/api/v1/media/{sha(photo)}", content=photo, headers=headers)
+                                         for c in clients))
+    finally:
+        for c in clients:
+            await c.aclose()
+    assert sorted(r.status_code for r in replies) == [200, 200, 200, 201]  # stored exactly once
+    from api.media.store import LocalStore
+
+    assert LocalStore(live.media_dir).get("original", sha(photo)) == photo
+    await p.http.aclose()
