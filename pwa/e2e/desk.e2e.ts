@@ -190,6 +190,10 @@ describe('the desk closes the loop', () => {
     }
     await handle(120, '已清理')
     expect((await asDispatcher.get<TicketDetail>(`/api/v1/tickets/${ticketId}`)).ticket.status).toBe('handled')
+    // Back to the inbox (in-app navigation): a handled ticket is not in it.
+    await unit.locator('nav a[href="/desk/inbox"]').click()
+    await unit.getByTestId('inbox-queue').waitFor()
+    await unit.locator(`[data-testid="inbox-queue"] [data-ticket="${ticketId}"]`).waitFor({ state: 'detached' })
 
     // 4. grid01's re-check fails (field app) → rework.
     async function recheck(pass: boolean, hue: number): Promise<void> {
@@ -209,9 +213,8 @@ describe('the desk closes the loop', () => {
     expect(detail.ticket.status).toBe('in_progress')
     expect(detail.ticket.rework_count).toBe(1)
 
-    // 5. The unit sees it back (its queue polls) and handles it again.
-    await unit.goto('/desk/inbox')
-    await unit.locator(`[data-testid="inbox-queue"] [data-ticket="${ticketId}"]`).click()
+    // 5. The unit's open inbox gets it back by itself (ETag polling, no reload) and handles it again.
+    await unit.locator(`[data-testid="inbox-queue"] [data-ticket="${ticketId}"]`).click({ timeout: 60_000 })
     await statusIs(unit, 'in_progress')
     await unit.locator('[data-event="recheck_fail"]').waitFor()
     await handle(60, '返工完成')
