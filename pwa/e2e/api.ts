@@ -31,6 +31,12 @@ export class Api {
     return (await res.json()) as T
   }
 
+  /** Signs this user out everywhere: every refresh token of the account is revoked. */
+  async logoutEverywhere(): Promise<void> {
+    const res = await fetch(`${this.baseUrl}/api/v1/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${this.token}` } })
+    if (res.status !== 204) throw new Error(`logout: HTTP ${res.status} ${await res.text()}`)
+  }
+
   /** Uploads a photo by its hash, as the phone does; returns the hash. */
   async putMedia(bytes: Buffer): Promise<string> {
     const sha = createHash('sha256').update(bytes).digest('hex')

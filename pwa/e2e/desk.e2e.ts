@@ -140,7 +140,34 @@ describe('the desk closes the loop', () => {
     await signIn(desk, 'dispatcher')
     await desk.waitForURL('**/desk/triage')
     await desk.getByTestId('triage-queue').waitFor()
-    await shoot(desk, shots, '01-triage', () => desk.getByTestId('triage-queue').waitFor())
+
+    // A volunteer's report waits in triage for 核实: the dispatcher verifies and dispatches it from
+    // the queue (desktop: the ticket opens beside the list), the unit defaulting to the suggestion.
+    const asVolunteer = await Api.login(baseUrl, 'volunteer01')
+    const vSha = await asVolunteer.putMedia(await makeJpeg(desk, 40))
+    const vReport = await asVolunteer.post<ReportOut>('/api/v1/reports', {
+      report_id: randomUUID(), category_code: '07001', lat: 32.0401, lon: 118.785, accuracy_m: 10,
+      captured_at: new Date().toISOString(), description: '电线杆上小广告', photos: [vSha],
+    })
+    const vTicket = (await asDispatcher.get<TicketDetail>(`/api/v1/tickets/${vReport.ticket_id}`)).ticket
+    expect(vTicket.status).toBe('pending_verification')
+    const vCard = desk.locator(`[data-testid="triage-queue"] [data-ticket="${vTicket.id}"]`)
+    await vCard.locator('figure[data-sha] img').waitFor({ timeout: 60_000 }) // arrives by polling, with its thumbnail
+    await vCard.click()
+    await desk.locator('[data-action="verify"]').click()
+    await desk.locator('.van-dialog__confirm').click()
+    await statusIs(desk, 'filed')
+    await shoot(desk, shots, '01-triage', async () => {
+      await vCard.waitFor()
+      if (desk.viewportSize()!.width >= 960) await desk.locator('.detail .mini .leaflet-interactive').first().waitFor()
+    })
+    await statusIs(desk, 'filed')
+    await desk.locator('[data-action="dispatch"]').click()
+    expect(await desk.getByTestId('unit-picker').inputValue()).toBe(vTicket.suggested_unit_id)
+    await desk.getByTestId('action-submit').click()
+    await statusIs(desk, 'dispatched')
+    await vCard.waitFor({ state: 'detached' }) // dispatched tickets leave the triage queue
+    expect((await asDispatcher.get<TicketDetail>(`/api/v1/tickets/${vTicket.id}`)).ticket.unit_id).toBe(vTicket.suggested_unit_id)
     await desk.goto(`/desk/tickets/${ticketId}`)
     await statusIs(desk, 'dispatched')
     await desk.getByTestId('routing-explanation').filter({ hasText: detail.routing!.explanation.slice(0, 8) }).waitFor()

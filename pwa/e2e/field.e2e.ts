@@ -156,4 +156,64 @@ describe('a grid worker reports with no signal', () => {
     expect(await chip().textContent()).toContain('已全部上传')
     expect(await page.getByTestId('rejected-list').count()).toBe(0)
   })
+
+  it('keeps queued work through a revoked session: asks to sign in again, then sends', async () => {
+    const worker = users.find((u) => u.username === 'grid02')!
+    const point = samples.find((s) => worker.grids?.includes(s.grid)) ?? sample
+    const ctx = await phoneContext(browser, baseUrl, { lat: point.lat, lon: point.lon })
+    const p = await ctx.newPage()
+    try {
+      await p.goto('/')
+      await p.getByTestId('login-username').locator('input').fill(worker.username)
+      await p.getByTestId('login-password').locator('input').fill('Demo@2026')
+      await p.getByTestId('login-submit').click()
+      await p.locator('.tile[data-code]').first().waitFor({ timeout: 30_000 })
+      await p.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 })
+
+      await ctx.setOffline(true)
+      await p.getByTestId('photo-input').setInputFiles({ name: 'a.jpg', mimeType: 'image/jpeg', buffer: await makeJpeg(p, 90) })
+      await p.locator('.photo-field figure[data-sha]').first().waitFor()
+      await p.locator(`.tile[data-code="${point.category}"]`).or(p.locator('.tile[data-code]').first()).first().click()
+      await p.locator('[data-testid="location-status"]', { hasText: '±8' }).waitFor()
+      await p.getByTestId('submit-report').click()
+      await p.locator('[data-testid="pending-count"]', { hasText: '待上传 1 条' }).waitFor()
+
+      // Meanwhile the account's sessions are revoked, and the phone's access token runs out.
+      const other = await Api.login(baseUrl, worker.username)
+      await other.logoutEverywhere()
+      await p.evaluate(async () => {
+        const db = await new Promise<IDBDatabase>((ok, fail) => {
+          const r = indexedDB.open('civicloop')
+          r.onsuccess = () => ok(r.result)
+          r.onerror = () => fail(r.error)
+        })
+        const tx = db.transaction('meta', 'readwrite')
+        const store = tx.objectStore('meta')
+        const s = await new Promise<Record<string, unknown>>((ok) => {
+          const r = store.get('session')
+          r.onsuccess = () => ok(r.result as Record<string, unknown>)
+        })
+        store.put({ ...s, access_expires_at: 0 }, 'session')
+        await new Promise((ok) => (tx.oncomplete = ok))
+        db.close()
+      })
+
+      // Back online: the refresh is refused; the work stays queued and the app asks to sign in.
+      await ctx.setOffline(false)
+      const banner = p.locator('[data-testid="sync-banner"]', { hasText: '登录已过期' })
+      await banner.waitFor({ timeout: 60_000 })
+      await p.locator('[data-testid="pending-count"]', { hasText: '待上传 1 条' }).waitFor()
+      expect(await reportsOf(await Api.login(baseUrl, worker.username))).toHaveLength(0)
+
+      await banner.click()
+      await p.getByTestId('reauth-notice').waitFor()
+      await p.getByTestId('login-password').locator('input').fill('Demo@2026')
+      await p.getByTestId('login-submit').click()
+      await p.locator('[data-testid="pending-count"]', { hasText: '已全部上传' }).waitFor({ timeout: 60_000 })
+      const fresh = await Api.login(baseUrl, worker.username)
+      expect(await reportsOf(fresh)).toHaveLength(1)
+    } finally {
+      await ctx.close()
+    }
+  })
 })
