@@ -159,7 +159,7 @@ describe('the desk closes the loop', () => {
     await statusIs(desk, 'filed')
     await shoot(desk, shots, '01-triage', async () => {
       await vCard.waitFor()
-      if (desk.viewportSize()!.width >= 960) await desk.locator('.detail .mini .leaflet-interactive').first().waitFor()
+      if (desk.viewportSize()!.width >= 960) await desk.locator('.detail .mini path.leaflet-interactive[fill="#b71c1c"]').first().waitFor()
     })
     await statusIs(desk, 'filed')
     await desk.locator('[data-action="dispatch"]').click()
@@ -171,7 +171,7 @@ describe('the desk closes the loop', () => {
     await desk.goto(`/desk/tickets/${ticketId}`)
     await statusIs(desk, 'dispatched')
     await desk.getByTestId('routing-explanation').filter({ hasText: detail.routing!.explanation.slice(0, 8) }).waitFor()
-    await desk.locator('.mini .leaflet-interactive').first().waitFor()
+    await desk.locator('.mini path.leaflet-interactive[fill="#b71c1c"]').first().waitFor()
     // Someone else moves the ticket on meanwhile (a supervisor's 督办 bumps its version).
     await asSupervisor.post(`/api/v1/tickets/${ticketId}/actions/urge`, { base_version: detail.ticket.version, note: 'e2e' })
     await desk.locator('[data-action="redispatch"]').click()
@@ -282,8 +282,8 @@ describe('the desk closes the loop', () => {
     expect(csv).toContain(unitAfter.unit_code)
     await shoot(sup, shots, '06-notice', () => row.waitFor())
     await sup.goto('/desk/map')
-    await sup.locator('[data-testid="open-map"] .leaflet-interactive').first().waitFor()
-    await shoot(sup, shots, '07-map', () => sup.locator('[data-testid="open-map"] .leaflet-interactive').first().waitFor())
+    await sup.locator('[data-testid="open-map"] .leaflet-interactive:visible').first().waitFor()
+    await shoot(sup, shots, '07-map', () => sup.locator('[data-testid="open-map"] .leaflet-interactive:visible').first().waitFor())
     await sup.goto(`/desk/tickets/${ticketId}/notice`)
     await sup.getByTestId('rectify-qr').waitFor()
     await shoot(sup, shots, '08-rectify-notice', () => sup.getByTestId('rectify-qr').waitFor())
