@@ -33,6 +33,10 @@ export async function bindClient(db: CivicDb, user: { id: string; username: stri
   if (owner && owner.id !== user.id) {
     if ((await tx.objectStore('outbox').count()) > 0) {
       tx.abort()
+      // Our own abort: its rejection is expected; anything else is not.
+      await tx.done.catch((err: unknown) => {
+        if (!(err instanceof DOMException && err.name === 'AbortError')) throw err
+      })
       throw new OutboxNotEmptyError('unsent items belong to another user')
     }
     await meta.put(uuid4(), 'client_id')
