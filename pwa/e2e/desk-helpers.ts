@@ -27,6 +27,9 @@ export async function shoot(page: Page, dir: string, name: string, ready: () => 
     await page.setViewportSize(size)
     await ready()
     await page.evaluate(() => document.fonts.ready)
+    // No dialog overlay fading out and no toast over the screen.
+    await page.waitForFunction(() => ![...document.querySelectorAll('.van-overlay, .van-toast')]
+      .some((e) => getComputedStyle(e).display !== 'none'))
     await page.screenshot({ path: join(dir, `${name}-${label}-${size.width}x${size.height}.png`) })
   }
   if (original) await page.setViewportSize(original)
