@@ -95,6 +95,23 @@ describe('push', () => {
   })
 })
 
+describe('gap', () => {
+  it('renumbers unsent mutations when the server expects a lower id, and sends them in order', async () => {
+    const { db, server, engine } = await rig()
+    const { getClientId } = await import('@/sync/outbox')
+    for (let i = 1; i <= 3; i++) await enqueue(db, 'report.create', reportArgs(i))
+    const { applyResults } = await import('@/sync/outbox')
+    await applyResults(db, [{ id: 1, status: 'applied', error: null }], 1)
+    server.lastMutationId.set(await getClientId(db), 0) // the server lost its record of this client
+    server.applied = []
+    expect(await engine.syncNow()).toBe('ok')
+    expect(server.applied.map((m) => [m.id, (m.args as { description: string }).description])).toEqual([[1, '#2'], [2, '#3']])
+    expect(await pendingCount(db)).toBe(0)
+    expect((await enqueue(db, 'report.create', reportArgs(4))).id).toBeGreaterThan(2)
+    engine.stop()
+  })
+})
+
 describe('retry', () => {
   it('backs off exponentially with jitter and keeps everything until the server answers', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })

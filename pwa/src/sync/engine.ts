@@ -9,7 +9,7 @@ import { notify, type SyncPhase } from './bus'
 import { CACHE_STORES, getMeta, isCacheType, setMeta, type CivicDb } from './db'
 import { BUSY, withLock } from './lock'
 import {
-  applyResults, getClientId, markUploaded, noteAttempt, pending, photoBlob, photosToUpload,
+  applyResults, getClientId, markUploaded, noteAttempt, pending, photoBlob, photosToUpload, renumberFrom,
 } from './outbox'
 import { parsePullResponse, parsePushResponse, type PullResponse } from './protocol'
 
@@ -129,6 +129,10 @@ export class SyncEngine {
         throw err
       }
       const { removed } = await applyResults(db, reply.results, reply.last_mutation_id)
+      if (removed === 0 && reply.last_mutation_id + 1 < ids[0]!) {
+        await renumberFrom(db, reply.last_mutation_id + 1)
+        continue
+      }
       if (removed === 0) {
         // The server took none of them (a gap before our first id): retrying the same batch
         // in a tight loop would not help; back off and say so.

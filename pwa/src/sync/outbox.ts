@@ -117,6 +117,26 @@ export async function applyResults(db: CivicDb, results: MutationResult[], serve
   return { removed, rejected }
 }
 
+/**
+ * The server expects `expectedId` but our first unsent mutation has a higher id (its record of
+ * this client was restored from an older backup). It never saw our unsent ids, so renumber
+ * them, in order, from `expectedId`: the phone must never get stuck.
+ */
+export async function renumberFrom(db: CivicDb, expectedId: number): Promise<number> {
+  const tx = db.transaction('outbox', 'readwrite')
+  const items = await tx.store.getAll()
+  if (items.length === 0 || items[0]!.id <= expectedId) {
+    await tx.done
+    return 0
+  }
+  for (const item of items) await tx.store.delete(item.id)
+  let id = expectedId
+  for (const item of items) await tx.store.add({ ...item, id: id++ })
+  await tx.done
+  notify({ type: 'outbox' })
+  return items.length
+}
+
 export async function noteAttempt(db: CivicDb, ids: number[], error: string): Promise<void> {
   const tx = db.transaction('outbox', 'readwrite')
   for (const id of ids) {
