@@ -330,4 +330,67 @@ describe('the desk closes the loop', () => {
     await marker.first().waitFor()
     await shoot(sup, shots, '07-map-open', () => marker.first().waitFor())
   })
+
+  it('unit staff ask for an extension and return a ticket (outbox); the dispatcher approves and re-dispatches from triage', async () => {
+    const other = candidates.find((c) => c.unit !== sample.unit)!
+    const otherHandler = users.find((u) => u.unit === other.unit)!
+    const asGrid = await Api.login(baseUrl, 'grid01')
+    const asDispatcher = await Api.login(baseUrl, 'dispatcher')
+    const scratch = await browser.newContext()
+    contexts.push(scratch)
+    const sha = await asGrid.putMedia(await makeJpeg(await scratch.newPage(), 150))
+    const report = await asGrid.post<ReportOut>('/api/v1/reports', {
+      report_id: randomUUID(), category_code: other.category, lat: other.lat, lon: other.lon, accuracy_m: 5,
+      captured_at: new Date().toISOString(), description: 'desk e2e: extension and return', photos: [sha],
+    })
+    const id = report.ticket_id!
+    const before = (await asDispatcher.get<TicketDetail>(`/api/v1/tickets/${id}`)).ticket
+    expect(before.status).toBe('dispatched')
+    expect(before.unit_code).toBe(other.unit)
+
+    // The unit asks for 8 more hours (through the outbox).
+    const unitCtx = await phoneContext(browser, baseUrl, { lat: other.lat, lon: other.lon })
+    contexts.push(unitCtx)
+    const unit = await unitCtx.newPage()
+    await signIn(unit, otherHandler.username)
+    await unit.goto(`/desk/tickets/${id}`)
+    await statusIs(unit, 'dispatched')
+    await unit.locator('[data-action="request_extension"]').click()
+    await unit.locator('form[data-form="request_extension"] input[name="hours"]').fill('8')
+    await unit.locator('form[data-form="request_extension"] textarea[name="reason"]').fill('需协调产权单位')
+    await unit.getByTestId('action-submit').click()
+    await unit.locator('.ext').waitFor({ timeout: 60_000 }) // the sent request is back in the detail
+
+    // The dispatcher finds it under 延期申请 and approves it.
+    const deskCtx = await desktopContext(browser, baseUrl)
+    contexts.push(deskCtx)
+    const desk = await deskCtx.newPage()
+    await signIn(desk, 'dispatcher')
+    await desk.goto('/desk/triage?f=extension')
+    await desk.locator(`[data-testid="triage-queue"] [data-ticket="${id}"]`).click()
+    await desk.locator('[data-action="approve_extension"]').click()
+    await desk.getByTestId('action-submit').click()
+    await desk.locator('[data-event="approve_extension"]').waitFor()
+    const extended = (await asDispatcher.get<TicketDetail>(`/api/v1/tickets/${id}`)).ticket
+    expect(Date.parse(extended.due_at!)).toBeGreaterThan(Date.parse(before.due_at!))
+    expect(extended.extension_count).toBe(1)
+
+    // The unit says it is not theirs; the dispatcher re-dispatches it to the 城管 squad.
+    await unit.reload()
+    await unit.locator('[data-action="return"]').click()
+    await unit.locator('form[data-form="return"] textarea[name="reason"]').fill('非本单位职责')
+    await unit.getByTestId('action-submit').click()
+    expect((await serverStatus(asDispatcher, id, 'returned')).ticket.status).toBe('returned')
+    await desk.goto('/desk/triage?f=returned')
+    await desk.locator(`[data-testid="triage-queue"] [data-ticket="${id}"]`).click({ timeout: 60_000 })
+    await desk.locator('[data-action="redispatch"]').click()
+    const target = (await asDispatcher.get<{ items: Array<{ id: string; code: string }> }>('/api/v1/units?limit=100')).items
+      .find((u) => u.code !== other.unit && u.code.startsWith('CM-'))!
+    await desk.getByTestId('unit-picker').selectOption(target.id)
+    await desk.getByTestId('action-submit').click()
+    await statusIs(desk, 'dispatched')
+    const redispatched = (await asDispatcher.get<TicketDetail>(`/api/v1/tickets/${id}`)).ticket
+    expect(redispatched.unit_code).toBe(target.code)
+    expect(redispatched.return_count).toBe(1)
+  })
 })
