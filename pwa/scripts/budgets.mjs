@@ -22,6 +22,7 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run
   '--disable-component-update', '--disable-sync']
 const BUDGET = { jsKb: 160, photoMs: 600, perf: 90, a11y: 95 }
 const PHOTO_RUNS = 7
+const LIGHTHOUSE_RUNS = 3 // Lighthouse's own advice: several runs, report the median
 
 function kb(bytes) {
   return Math.round((bytes / 1024) * 10) / 10
@@ -189,7 +190,7 @@ function machine() {
   const cpu = cpus()[0]?.model?.trim() ?? 'unknown CPU'
   let chromiumVersion = ''
   try {
-    chromiumVersion = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim()
+    chromiumVersion = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
   } catch (err) {
     chromiumVersion = `unknown (${err.message})`
   }
@@ -245,8 +246,14 @@ try {
     await browser.close()
   }
   console.log(`photo: median ${photo.median.toFixed(0)} ms, max ${photo.max.toFixed(0)} ms`, photo.times.map((t) => t.toFixed(0)).join(' '))
-  lh = await lighthouse(backend.baseUrl)
-  console.log(`lighthouse: performance ${lh.perf}, accessibility ${lh.a11y} (${lh.finalUrl})`)
+  const runs = []
+  for (let i = 0; i < LIGHTHOUSE_RUNS; i++) {
+    const r = await lighthouse(backend.baseUrl)
+    console.log(`lighthouse run ${i + 1}: performance ${r.perf}, accessibility ${r.a11y} (${r.finalUrl})`)
+    runs.push(r)
+  }
+  lh = [...runs].sort((a, b) => a.perf - b.perf)[Math.floor(runs.length / 2)]
+  lh.allPerf = runs.map((r) => r.perf)
 } finally {
   await backend.stop()
 }
@@ -265,7 +272,7 @@ The machine is shared with other work (load average ${loadavg().map((x) => x.toF
 |---|---|---|---|
 | initial JavaScript (entry + static imports, gzip -9) | ≤ ${BUDGET.jsKb} KB | ${kb(js.jsGzip)} KB (${kb(js.jsRaw)} KB raw, ${js.files.length} files; CSS ${kb(js.cssGzip)} KB gzip besides) | ${mark(okJs)} |
 | 12 MP photo (4000×3000, ${kb(photo.inputBytes)} KB JPEG) → ≤ 1600 px JPEG 0.8 → SHA-256 → IndexedDB, in the page | ≤ ${BUDGET.photoMs} ms | median ${photo.median.toFixed(0)} ms of ${PHOTO_RUNS} runs (best ${photo.min.toFixed(0)}, worst ${photo.max.toFixed(0)}; output ${kb(photo.outBytes)} KB) | ${mark(okPhoto)} |
-| Lighthouse mobile, report screen, signed in, cold cache: performance | ≥ ${BUDGET.perf} | ${lh.perf} (FCP ${lh.fcp}, LCP ${lh.lcp}, TBT ${lh.tbt}, CLS ${lh.cls}) | ${mark(okPerf)} |
+| Lighthouse mobile, report screen, signed in, cold cache: performance | ≥ ${BUDGET.perf} | ${lh.perf}, the median of ${LIGHTHOUSE_RUNS} runs (${lh.allPerf.join(', ')}); that run: FCP ${lh.fcp}, LCP ${lh.lcp}, TBT ${lh.tbt}, CLS ${lh.cls} | ${mark(okPerf)} |
 | Lighthouse mobile: accessibility | ≥ ${BUDGET.a11y} | ${lh.a11y}${lh.failedA11y.length ? ` (failing: ${lh.failedA11y.join(', ')})` : ''} | ${mark(okA11y)} |
 | Lighthouse mobile: best practices / SEO | — | ${lh.bp} / ${lh.seo} | |
 
