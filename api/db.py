@@ -50,4 +50,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response is sent, so a failed commit is an error reply,
+# never a 200 for a write that did not happen.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

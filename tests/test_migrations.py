@@ -66,3 +66,12 @@ async def test_category_seed_downgrades_alone(tmp_path):
                 assert (await conn.execute(select(func.count()).select_from(Category))).scalar_one() == 0
         finally:
             await engine.dispose()
+
+
+def test_history_is_linear():
+    """One head: parallel branches must be merged before they land."""
+    from alembic.script import ScriptDirectory
+
+    from models.migrate import alembic_config
+
+    assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1

@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.deps import Principal
@@ -147,8 +148,16 @@ async def find_duplicate(session: AsyncSession, *, category_code: str, lat: floa
 
 
 async def next_ticket_number(session: AsyncSession, now: datetime) -> str:
+    """A readable, unique 案件编号: JB + the Shanghai date + a number.
+
+    On PostgreSQL the number comes from a sequence (no lock held to commit, so concurrent intake
+    runs in parallel; numbers may skip). SQLite serialises writers anyway: a per-day counter.
+    """
     day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
-    n = await take_next(session, f"ticket_number:{day}")
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        n = (await session.execute(text("SELECT nextval('ticket_number_seq')"))).scalar_one()
+    else:
+        n = await take_next(session, f"ticket_number:{day}")
     return f"JB{day}-{n:05d}"
 
 

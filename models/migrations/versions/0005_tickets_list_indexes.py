@@ -12,7 +12,7 @@ from alembic import op
 CLOCK_RUNNING = "status IN ('dispatched', 'in_progress')"
 
 revision: str = "0005_tickets_indexes"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels = None
 depends_on = None
 
