@@ -40,10 +40,10 @@ TicketQueryDep = Annotated[queries.TicketQuery, Depends(ticket_query)]
 
 async def _page(request: Request, response: Response, session, q: queries.TicketQuery, principal: Principal,
                 queue: str | None = None):
-    etag = await queries.list_etag(session, q, principal, queue=queue, variant=str(request.url.query))
+    items, next_cursor = await queries.list_tickets(session, q, principal, queue=queue)
+    etag = queries.page_etag(principal, items, next_cursor, queue=queue, variant=str(request.url.query))
     if etag in _if_none_match(request):
         return Response(status_code=304, headers={"ETag": etag})
-    items, next_cursor = await queries.list_tickets(session, q, principal, queue=queue)
     response.headers["ETag"] = etag
     return TicketsPage(items=items, next_cursor=next_cursor, limit=q.limit)
 
