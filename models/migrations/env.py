@@ -38,6 +38,9 @@ def _run_sync(connection) -> None:
 
 
 async def _run_async() -> None:
+    from api.db import ensure_sqlite_folder
+
+    ensure_sqlite_folder(_url())
     engine = create_async_engine(_url())
     async with engine.connect() as connection:
         await connection.run_sync(_run_sync)

@@ -14,3 +14,11 @@ class TestHealth:
         r = await client.get("/api/v1/nope")
         assert r.status_code == 404
         assert r.json()["error"]["code"] == "not_found"
+
+
+def test_sqlite_folder_is_created_on_a_fresh_clone(tmp_path):
+    from models.migrate import upgrade
+
+    db = tmp_path / "var" / "nested" / "civicloop.db"
+    upgrade(f"sqlite+aiosqlite:///{db}")
+    assert db.is_file()
