@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from api.reports.schemas import ReportCreate
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ClientId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -77,18 +79,11 @@ class _Args(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-class ReportCreateArgs(_Args):
-    report_id: uuid.UUID
-    category_code: str = Field(pattern=r"^\d{5}$")
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    accuracy_m: float | None = Field(default=None, ge=0)
-    captured_at: AwareDatetime
-    description: str = Field(default="", max_length=500)
-    photos: list[Sha256] = Field(default_factory=list, max_length=9)
-    fixed_on_spot: bool = False
-    after_photos: list[Sha256] = Field(default_factory=list, max_length=9)
+class ReportCreateArgs(ReportCreate):
+    """`report.create` args: the same fields and limits as the HTTP intake (one definition), but an
+    argument a newer phone adds is ignored rather than rejecting the report for good."""
 
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
 class TicketArgs(_Args):
