@@ -76,8 +76,6 @@ def _start_server(url: str, tmp: Path) -> tuple[subprocess.Popen, str]:
 
 async def _photos_only(base: str, tmp: Path, photos_per_phone: int = 4) -> dict:
     """The media path alone (HEAD + PUT + validate/strip/thumbnail + store), no report intake."""
-    import hashlib
-
     from sync.client.client import Phone
     from sync.client.outbox import Outbox
     from sync.client.simulate import base_photo, unique
@@ -89,7 +87,7 @@ async def _photos_only(base: str, tmp: Path, photos_per_phone: int = 4) -> dict:
         outbox = Outbox(tmp / "photo-phones" / f"p{i}.db")
         for j in range(photos_per_phone):
             data = unique(photo, f"only-{i}-{j}-{uuid.uuid4().hex}")
-            outbox.db.execute("INSERT INTO photo(sha256, data) VALUES (?, ?)", (hashlib.sha256(data).hexdigest(), data))
+            outbox.add_photo(data)
         phones.append(Phone(base_url=base, outbox=outbox, username="grid01", password="Demo@2026", http=http))
     try:
         for p in phones:

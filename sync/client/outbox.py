@@ -3,6 +3,12 @@
 Nothing leaves the outbox on its own: a mutation stays until the server answered for it
 (applied, duplicate or rejected — rejected ones are kept, with the error, for the user to see);
 a photo stays until the server has it.
+
+Durability: what the user captured (`enqueue`) is fsynced before `enqueue` returns. The
+bookkeeping of what the server acknowledged is committed without waiting for the disk
+(WAL + synchronous=NORMAL): a power cut can only forget an acknowledgement, and then the phone
+sends that mutation or photo again, which the server de-duplicates. Waiting for an fsync on every
+acknowledgement stalled the whole sync loop (measured: a quarter of the simulated phones' time).
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ CREATE TABLE IF NOT EXISTS mutation (
   id INTEGER PRIMARY KEY, name TEXT NOT NULL, args TEXT NOT NULL,
   status TEXT NOT NULL DEFAULT 'pending', error TEXT);
 CREATE TABLE IF NOT EXISTS photo (
-  sha256 TEXT PRIMARY KEY, data BLOB NOT NULL, status TEXT NOT NULL DEFAULT 'pending', error TEXT);
+  sha256 TEXT PRIMARY KEY, status TEXT NOT NULL DEFAULT 'pending', error TEXT);
+-- The bytes live apart from their status: SQLite rewrites a whole row on UPDATE, and a status
+-- column stored after a 300 KB blob is reached only through its overflow pages.
+CREATE TABLE IF NOT EXISTS photo_data (sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS entity (
   type TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (type, id));
 """
@@ -34,6 +43,7 @@ class Outbox:
         self._lock = threading.Lock()
         self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         if self.get("client_id") is None:
             self.set("client_id", f"py-{uuid.uuid4().hex}")
@@ -58,11 +68,11 @@ class Outbox:
     def enqueue(self, name: str, args: dict[str, Any], photos: list[bytes] = ()) -> int:
         """Photos and the mutation are stored in one transaction; ids are 1, 2, 3 … per client."""
         with self._lock:
+            self.db.execute("PRAGMA synchronous=FULL")  # the user's capture must survive a power cut
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 for data in photos:
-                    self.db.execute("INSERT OR IGNORE INTO photo(sha256, data) VALUES (?, ?)",
-                                    (hashlib.sha256(data).hexdigest(), data))
+                    self.add_photo(data)
                 next_id = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM mutation").fetchone()[0]
                 self.db.execute("INSERT INTO mutation(id, name, args) VALUES (?, ?, ?)",
                                 (next_id, name, json.dumps(args, ensure_ascii=False)))
@@ -71,6 +81,15 @@ class Outbox:
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
+            finally:
+                self.db.execute("PRAGMA synchronous=NORMAL")
+
+    def add_photo(self, data: bytes) -> str:
+        """Store a photo by its hash (callers hold the transaction); the same bytes twice are one photo."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        self.db.execute("INSERT OR IGNORE INTO photo_data(sha256, data) VALUES (?, ?)", (sha256, data))
+        self.db.execute("INSERT OR IGNORE INTO photo(sha256) VALUES (?)", (sha256,))
+        return sha256
 
     def add_report(self, *, category_code: str, lat: float, lon: float, captured_at: str, photos: list[bytes],
                    description: str = "", accuracy_m: float | None = None, report_id: str | None = None,
@@ -93,7 +112,7 @@ class Outbox:
         return [r[0] for r in self.db.execute("SELECT sha256 FROM photo WHERE status = 'pending' ORDER BY rowid")]
 
     def photo(self, sha256: str) -> bytes:
-        return self.db.execute("SELECT data FROM photo WHERE sha256 = ?", (sha256,)).fetchone()[0]
+        return self.db.execute("SELECT data FROM photo_data WHERE sha256 = ?", (sha256,)).fetchone()[0]
 
     def waiting(self) -> dict[str, int]:
         """What the phone shows the user: how many items are still waiting to be sent."""
