@@ -63,10 +63,15 @@ async def get_current_user(
         user_id = uuid.UUID(payload["sub"])
     except ValueError as exc:
         raise Unauthorized("the token is not valid", code="token_invalid") from exc
-    user = await session.get(User, user_id)
+    # The user and their grids in one round trip (this runs on every request).
+    rows = (await session.execute(
+        select(User, UserGrid.area_id).outerjoin(UserGrid, UserGrid.user_id == User.id)
+        .where(User.id == user_id))).all()
+    user = rows[0][0] if rows else None
     if user is None or not user.active:
         raise Unauthorized("this account is disabled or gone", code="account_disabled")
-    return await load_principal(session, user)
+    grids = frozenset(area_id for _, area_id in rows if area_id is not None)
+    return Principal(user=user, roles=frozenset(user.roles), unit_id=user.unit_id, grid_ids=grids)
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_user)]

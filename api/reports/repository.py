@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import String, cast, or_, select, tuple_, update
+from sqlalchemy import String, cast, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Report, Ticket, TicketEvent
@@ -39,21 +39,12 @@ async def incomplete_tickets_with_event_photo(session: AsyncSession, sha256: str
     return set((await session.execute(stmt)).scalars())
 
 
-async def all_ticket_hashes(session: AsyncSession, ticket_id: uuid.UUID) -> set[str]:
+async def event_photo_hashes(session: AsyncSession, ticket_id: uuid.UUID) -> set[str]:
+    """Photos attached to the ticket's events (after-photos, re-check photos …)."""
     hashes: set[str] = set()
-    for photos, after in await session.execute(
-            select(Report.photos, Report.after_photos).where(Report.ticket_id == ticket_id)):
-        hashes.update(photos or [])
-        hashes.update(after or [])
     for (photos,) in await session.execute(select(TicketEvent.photos).where(TicketEvent.ticket_id == ticket_id)):
         hashes.update(photos or [])
     return hashes
-
-
-async def set_ticket_photos_complete(session: AsyncSession, ticket_id: uuid.UUID, now: datetime) -> None:
-    await session.execute(update(Ticket).where(Ticket.id == ticket_id)
-                          .values(photos_complete=True, updated_at=now)
-                          .execution_options(synchronize_session=False))
 
 
 async def reports_page(session: AsyncSession, *, reporter_id: uuid.UUID, limit: int,

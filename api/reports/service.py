@@ -21,7 +21,7 @@ from api.reports import repository as repo
 from api.reports.schemas import ReportCreate
 from api.settings import get_settings
 from api.tickets import repository as ticket_repo
-from api.tickets.service import execute_as, record_ticket_change
+from api.tickets.service import advance_unsaved, record_ticket_change
 from api.tickets.workflow import OPEN
 from models import Report, Ticket, TicketEvent, utcnow
 from sync.changes import record_change
@@ -66,7 +66,7 @@ async def create_report(*, session: AsyncSession, actor: Principal, data: Report
                                details={"category_code": data.category_code})
     from api.routing.service import record_decision, route
 
-    routed = await route(session, category_code=data.category_code, lat=data.lat, lon=data.lon)
+    routed = await route(session, category_code=data.category_code, lat=data.lat, lon=data.lon, category=category)
     now = utcnow()
     hashes = [*data.photos, *data.after_photos]
     complete = len(await ticket_repo.stored_hashes(session, hashes)) == len(set(hashes))
@@ -76,8 +76,6 @@ async def create_report(*, session: AsyncSession, actor: Principal, data: Report
         captured_at=data.captured_at, received_at=now, description=data.description,
         photos=list(data.photos), fixed_on_spot=data.fixed_on_spot, after_photos=list(data.after_photos),
         photos_complete=complete, grid_id=routed.grid_id)
-    session.add(report)
-    await session.flush()
 
     fixed = data.fixed_on_spot and bool(data.after_photos)
     duplicate = None if fixed else await find_duplicate(session, category_code=data.category_code,
@@ -85,6 +83,7 @@ async def create_report(*, session: AsyncSession, actor: Principal, data: Report
     if duplicate is not None:
         ticket, distance = duplicate
         report.ticket_id = ticket.id
+        session.add(report)
         await session.flush()
         await ticket_repo.bump_report_count(session, ticket_id=ticket.id, by=1, now=now, photos_complete=complete)
         session.add(TicketEvent(ticket_id=ticket.id, action="join", from_status=ticket.status, to_status=None,
@@ -96,7 +95,6 @@ async def create_report(*, session: AsyncSession, actor: Principal, data: Report
         await record_ticket_change(session, ticket)
         return report
 
-    found_unit = routed.rule != "outside" and routed.unit_id is not None
     if fixed:
         status = "handled"
     elif source == "volunteer" and category.needs_verification:
@@ -110,24 +108,29 @@ async def create_report(*, session: AsyncSession, actor: Principal, data: Report
         routing_rule=routed.rule, routing_explanation=(routed.explanation or "")[:1000],
         photos_complete=complete, reported_at=now, updated_at=now,
         handled_at=now if fixed else None, handled_on_time=True if fixed else None)
+    if source == "grid_worker" and status == "reported" and routed.rule != "outside" and routed.unit_id is not None:
+        # Trusted: a grid worker's report files and dispatches itself (DESIGN §5), each step with
+        # its own event; the ticket row is written once, already dispatched.
+        steps = [("file", {}), ("dispatch", {"unit_id": str(routed.unit_id)})]
+    else:
+        steps = []
+    report_event = TicketEvent(ticket_id=ticket.id, action="report", from_status=None, to_status=status,
+                               actor_id=actor.id, actor_role=role, at=now, photos=list(data.photos),
+                               data={"report_id": str(report.id), "source": source, "fixed_on_spot": fixed,
+                                     "after_photos": list(data.after_photos) if fixed else []})
+    step_rows = await advance_unsaved(session=session, ticket=ticket, actor_id=actor.id, actor_role=role,
+                                      after=now, category=category, steps=steps)
+    # The ticket first (the rest point at it; our models declare no ORM relationships for the
+    # flush to order by), then one more flush for the report, the events, the decision and any
+    # notification: a statement per table, whatever the number of steps.
     session.add(ticket)
     await session.flush()
     report.ticket_id = ticket.id
-    session.add(TicketEvent(ticket_id=ticket.id, action="report", from_status=None, to_status=status,
-                            actor_id=actor.id, actor_role=role, at=now, photos=list(data.photos),
-                            data={"report_id": str(report.id), "source": source, "fixed_on_spot": fixed,
-                                  "after_photos": list(data.after_photos) if fixed else []}))
-    await session.flush()
+    session.add_all([report, report_event, *step_rows])
     await record_decision(session, result=routed, category_code=data.category_code, lat=data.lat, lon=data.lon,
-                          ticket_id=ticket.id)
-    if source == "grid_worker" and status == "reported" and found_unit:
-        # Trusted: a grid worker's report files and dispatches itself (DESIGN §5).
-        await execute_as(session=session, ticket=ticket, action="file", actor_id=actor.id,
-                         actor_role=role, payload={})
-        await execute_as(session=session, ticket=ticket, action="dispatch", actor_id=actor.id,
-                         actor_role=role, payload={"unit_id": str(routed.unit_id)})
-    else:
-        await record_ticket_change(session, ticket)
+                          ticket_id=ticket.id, flush=False)
+    await session.flush()
+    await record_ticket_change(session, ticket, reports=[report])
     return report
 
 
@@ -164,32 +167,38 @@ async def next_ticket_number(session: AsyncSession, now: datetime) -> str:
 async def mark_photos_stored(session: AsyncSession, sha256: str) -> None:
     """Called by media when a photo lands: flip photos_complete where every hash is now stored."""
     now = utcnow()
+    reports = await repo.incomplete_reports_with(session, sha256)
+    stored = await ticket_repo.stored_hashes(session, {h for r in reports for h in (*r.photos, *r.after_photos)})
+    stored.add(sha256)  # ours: inserted in this transaction
     ticket_ids: set[uuid.UUID] = set()
-    for report in await repo.incomplete_reports_with(session, sha256):
-        hashes = [*report.photos, *report.after_photos]
-        if len(await ticket_repo.stored_hashes(session, hashes)) == len(set(hashes)):
+    for report in reports:
+        if stored.issuperset((*report.photos, *report.after_photos)):
             report.photos_complete = True
             await record_change(session, entity="report", entity_id=str(report.id),
                                 audience={f"user:{report.reporter_id}"})
         if report.ticket_id is not None:
             ticket_ids.add(report.ticket_id)
     ticket_ids |= await repo.incomplete_tickets_with_event_photo(session, sha256)
-    await session.flush()
     for ticket_id in sorted(ticket_ids):
         ticket = await ticket_repo.get_ticket(session, ticket_id)
         if ticket is None or ticket.photos_complete:
             continue
-        hashes = await repo.all_ticket_hashes(session, ticket.id)
-        if len(await ticket_repo.stored_hashes(session, hashes)) < len(hashes):
-            continue
+        ticket_reports = await ticket_repo.reports_of(session, ticket.id)
+        hashes = {h for r in ticket_reports for h in (*r.photos, *r.after_photos)}
+        hashes |= await repo.event_photo_hashes(session, ticket.id)
+        unknown = hashes - stored
+        if unknown:
+            stored |= await ticket_repo.stored_hashes(session, unknown)
+            if not stored.issuperset(unknown):
+                continue
         # Not a version bump: finishing an upload must not make anyone's pending action stale.
-        await repo.set_ticket_photos_complete(session, ticket.id, now)
+        ticket.photos_complete = True
+        ticket.updated_at = now
         session.add(TicketEvent(ticket_id=ticket.id, action="photos_complete", from_status=ticket.status,
                                 to_status=None, actor_id=None, actor_role="system", unit_id=ticket.unit_id,
                                 at=now, data={"photos": len(hashes)}))
-        await session.flush()
-        await session.refresh(ticket)
-        await record_ticket_change(session, ticket)
+        await record_ticket_change(session, ticket, reports=ticket_reports)
+    await session.flush()
 
 
 def report_public(report: Report, ticket: Ticket | None) -> dict[str, Any]:

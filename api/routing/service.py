@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.errors import NotFound, ValidationFailed
 from api.routing import repository
 from api.routing.index import AreaInfo, CitySnapshot, SnapshotCache, UnitInfo, cache_for
-from models import RoutingDecision
+from models import Category, RoutingDecision
 
 RULES = ("explicit_rule", "road_segment", "jurisdiction", "territorial", "outside")
 
@@ -170,28 +170,31 @@ async def snapshot_for(session: AsyncSession, cache: SnapshotCache | None = None
                            lambda key: repository.load_snapshot(session, key[0]))
 
 
-async def category_info(session: AsyncSession, code: str) -> CategoryInfo:
-    category = await repository.get_category(session, code) if isinstance(code, str) else None
+async def category_info(session: AsyncSession, code: str, category: Category | None = None) -> CategoryInfo:
+    """`category`: the row when the caller already loaded it (report intake does)."""
+    if category is None or category.code != code:
+        category = await repository.get_category(session, code) if isinstance(code, str) else None
     if category is None:
         raise NotFound(f"no category with code {code!r}", code="unknown_category", details={"category_code": code})
     return CategoryInfo(category.code, category.name, category.group_code, category.group_name, category.dept_type)
 
 
 async def route(session: AsyncSession, *, category_code: str, lat: float, lon: float,
-                cache: SnapshotCache | None = None) -> RoutingResult:
+                cache: SnapshotCache | None = None, category: Category | None = None) -> RoutingResult:
     """Which unit answers for this category at this point, by which rule, and why."""
     check_point(lat, lon)
-    category = await category_info(session, category_code)
+    info = await category_info(session, category_code, category)
     snapshot = await snapshot_for(session, cache)
-    return decide(snapshot, category, lat, lon)
+    return decide(snapshot, info, lat, lon)
 
 
 async def record_decision(session: AsyncSession, *, result: RoutingResult, category_code: str, lat: float,
-                          lon: float, ticket_id: uuid.UUID | None) -> RoutingDecision:
-    """Store the decision (flushes, never commits)."""
+                          lon: float, ticket_id: uuid.UUID | None, flush: bool = True) -> RoutingDecision:
+    """Store the decision (flushes unless told not to; never commits)."""
     decision = RoutingDecision(
         ticket_id=ticket_id, category_code=category_code, lat=lat, lon=lon, unit_id=result.unit_id,
         area_id=result.area_id, rule=result.rule, rule_ref=result.rule_ref, explanation=result.explanation[:1000])
     session.add(decision)
-    await session.flush()
+    if flush:
+        await session.flush()
     return decision

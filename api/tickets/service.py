@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, assert_never
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +31,7 @@ from api.tickets.workflow import (
     guard,
     parse_payload,
 )
-from models import Notification, Ticket, TicketEvent, Unit, utcnow
+from models import Category, Notification, Report, Ticket, TicketEvent, Unit, utcnow
 from sync.changes import record_change
 
 RECHECK_WITHIN_HOURS = 2.0  # DOMAIN §3: 核查 within 1–2 working hours of 反馈
@@ -44,7 +44,8 @@ async def perform(*, session: AsyncSession, ticket_id: Any, action: str, actor: 
     ticket = await repo.get_ticket(session, ticket_id)
     if ticket is None:
         raise NotFound("no such ticket", code="ticket_not_found")
-    if not can_see(actor, ticket, reporter_ids=await repo.reporter_ids(session, ticket.id)):
+    reports = await repo.reports_of(session, ticket.id)
+    if not can_see(actor, ticket, reporter_ids={r.reporter_id for r in reports}):
         raise NotFound("no such ticket", code="ticket_not_found")
     if not isinstance(payload, dict):
         raise ValidationFailed("the action's arguments must be an object", code="invalid_arguments")
@@ -60,7 +61,7 @@ async def perform(*, session: AsyncSession, ticket_id: Any, action: str, actor: 
     guard(ticket, action)
     args = parse_payload(rule, payload)
     return await execute(session=session, ticket=ticket, action=action, rule=rule, args=args,
-                         actor_id=actor.id, actor_role=role, base_version=ticket.version)
+                         actor_id=actor.id, actor_role=role, base_version=ticket.version, reports=reports)
 
 
 async def execute_as(*, session: AsyncSession, ticket: Ticket, action: str, actor_id: uuid.UUID | None,
@@ -71,6 +72,62 @@ async def execute_as(*, session: AsyncSession, ticket: Ticket, action: str, acto
     return await execute(session=session, ticket=ticket, action=action, rule=rule,
                          args=parse_payload(rule, payload), actor_id=actor_id, actor_role=actor_role,
                          base_version=ticket.version)
+
+
+async def advance_unsaved(*, session: AsyncSession, ticket: Ticket, steps: list[tuple[str, dict[str, Any]]],
+                          actor_id: uuid.UUID | None, actor_role: str, after: datetime,
+                          category: Category | None = None) -> list[TicketEvent | Notification]:
+    """Intake's automatic steps on a ticket that is not yet in the database.
+
+    The same guard, effects, event and notification per step as `execute`, applied to the object
+    in memory, so the ticket is INSERTed once in its final state instead of being inserted,
+    updated and re-read once per step (nobody else can see the row yet, so there is nothing to
+    compare-and-set against). Returns the events and notifications to add once the ticket row
+    exists; the caller records the change. Each step is stamped strictly after the previous one
+    (and after `after`), so the event history keeps its order. `category`: the ticket's
+    category row, when the caller holds it.
+    """
+    rows: list[TicketEvent | Notification] = []
+    at = after
+    for action, payload in steps:
+        at = max(utcnow(), at + timedelta(microseconds=1))
+        rule = guard(ticket, action)
+        args = parse_payload(rule, payload)
+        before_status = ticket.status
+        effect = await _effects(session, ticket, action, args, at, category=category)
+        to = _target_status(rule, effect)
+        for name, value in effect.values.items():
+            setattr(ticket, name, value)
+        ticket.version += 1
+        ticket.updated_at = at
+        rows += _event_rows(ticket, action=action, args=args, effect=effect, from_status=before_status, to=to,
+                            actor_id=actor_id, actor_role=actor_role, at=at)
+    return rows
+
+
+def _target_status(rule: Rule, effect: _Effect) -> str | None:
+    if not rule.changes_status:
+        return None
+    to = effect.to_status or rule.to_state
+    assert to is not None
+    effect.values["status"] = to
+    return to
+
+
+def _event_rows(ticket: Ticket, *, action: str, args: Payload, effect: _Effect, from_status: str | None,
+                to: str | None, actor_id: uuid.UUID | None, actor_role: str,
+                at: datetime) -> list[TicketEvent | Notification]:
+    """The one TicketEvent of a change, and the unit's notification when the action calls for one."""
+    if args.note and "note" not in effect.data:
+        effect.data["note"] = args.note
+    rows: list[TicketEvent | Notification] = [TicketEvent(
+        ticket_id=ticket.id, action=action, from_status=from_status, to_status=to, actor_id=actor_id,
+        actor_role=actor_role, unit_id=ticket.unit_id, at=at, reason=effect.reason,
+        photos=effect.photos, data=effect.data)]
+    if effect.notify_unit is not None:
+        unit_id, kind, message = effect.notify_unit
+        rows.append(Notification(unit_id=unit_id, ticket_id=ticket.id, kind=kind, message=message[:500]))
+    return rows
 
 
 @dataclass
@@ -85,40 +142,35 @@ class _Effect:
 
 
 async def execute(*, session: AsyncSession, ticket: Ticket, action: str, rule: Rule, args: Payload,
-                  actor_id: uuid.UUID | None, actor_role: str, base_version: int) -> Ticket:
+                  actor_id: uuid.UUID | None, actor_role: str, base_version: int,
+                  reports: list[Report] | None = None) -> Ticket:
     now = utcnow()
     before_status = ticket.status
-    before_audience = await ticket_audience(session, ticket)
+    if reports is None:
+        reports = await repo.reports_of(session, ticket.id)
+    before_audience = ticket_audience(ticket, reports)
     effect = await _effects(session, ticket, action, args, now)
-    if rule.changes_status:
-        to = effect.to_status or rule.to_state
-        assert to is not None
-        effect.values["status"] = to
-    else:
-        to = None
+    to = _target_status(rule, effect)
     effect.values["updated_at"] = now
     if not await repo.compare_and_set(session, ticket_id=ticket.id, base_version=base_version,
                                       values=effect.values):
         raise StaleVersion(expected=base_version, actual=await repo.current_version(session, ticket.id))
     await session.refresh(ticket)
-    if args.note and "note" not in effect.data:
-        effect.data["note"] = args.note
-    session.add(TicketEvent(
-        ticket_id=ticket.id, action=action, from_status=before_status, to_status=to, actor_id=actor_id,
-        actor_role=actor_role, unit_id=ticket.unit_id, at=now, reason=effect.reason,
-        photos=effect.photos, data=effect.data))
-    if effect.notify_unit is not None:
-        unit_id, kind, message = effect.notify_unit
-        session.add(Notification(unit_id=unit_id, ticket_id=ticket.id, kind=kind, message=message[:500]))
+    session.add_all(_event_rows(ticket, action=action, args=args, effect=effect, from_status=before_status, to=to,
+                                actor_id=actor_id, actor_role=actor_role, at=now))
     if effect.merge_into is not None:
         await _absorb(session, source=ticket, target=effect.merge_into, now=now)
+        reports = None  # they moved to the surviving ticket
     await session.flush()
-    await record_ticket_change(session, ticket, extra_keys=before_audience)
+    await record_ticket_change(session, ticket, extra_keys=before_audience, reports=reports)
     return ticket
 
 
-async def _effects(session: AsyncSession, t: Ticket, action: str, args: Payload, now: datetime) -> _Effect:
-    """What each action changes. Exhaustive: a new action must be handled here."""
+async def _effects(session: AsyncSession, t: Ticket, action: str, args: Payload, now: datetime, *,
+                   category: Category | None = None) -> _Effect:
+    """What each action changes. Exhaustive: a new action must be handled here.
+
+    `category`: the ticket's category row when the caller already loaded it."""
     e = _Effect(photos=list(args.photos))
     match action:
         case "verify":
@@ -144,7 +196,8 @@ async def _effects(session: AsyncSession, t: Ticket, action: str, args: Payload,
         case "dispatch" | "redispatch":
             assert isinstance(args, DispatchPayload)
             unit = await _target_unit(session, t, args)
-            category = await repo.get_category(session, t.category_code)
+            if category is None or category.code != t.category_code:
+                category = await repo.get_category(session, t.category_code)
             hours = args.limit_hours or (category.limit_hours if category else 4.0)
             due = WorkingCalendar.for_unit(unit).add_working_hours(now, hours)
             e.values.update(unit_id=unit.id, dispatched_at=now, due_at=due, signed_at=None, overdue_at=None,
@@ -251,15 +304,16 @@ async def _absorb(session: AsyncSession, *, source: Ticket, target: Ticket, now:
     await record_ticket_change(session, target)
 
 
-async def ticket_audience(session: AsyncSession, ticket: Ticket, *,
-                          extra_units: set[uuid.UUID | None] = frozenset()) -> set[str]:
+def ticket_audience(ticket: Ticket, reports: list[Report], *,
+                    extra_units: set[uuid.UUID | None] = frozenset()) -> set[str]:
+    """Who may hold this ticket on a phone or a desk (sync.changes keys), given its reports."""
     keys = {"desk"}
     for unit_id in {ticket.unit_id, *extra_units}:
         if unit_id is not None:
             keys.add(f"unit:{unit_id}")
     if ticket.grid_id is not None:
         keys.add(f"grid:{ticket.grid_id}")
-    keys.update(f"user:{uid}" for uid in await repo.reporter_ids(session, ticket.id))
+    keys.update(f"user:{report.reporter_id}" for report in reports)
     if ticket.reporter_id is not None:
         keys.add(f"user:{ticket.reporter_id}")
     return keys
@@ -267,10 +321,15 @@ async def ticket_audience(session: AsyncSession, ticket: Ticket, *,
 
 async def record_ticket_change(session: AsyncSession, ticket: Ticket, *,
                                extra_units: set[uuid.UUID | None] = frozenset(),
-                               extra_keys: set[str] = frozenset()) -> None:
-    """The ticket and its reports (whose data carries the ticket's status) go to the change log."""
-    audience = await ticket_audience(session, ticket, extra_units=extra_units) | set(extra_keys)
+                               extra_keys: set[str] = frozenset(),
+                               reports: list[Report] | None = None) -> None:
+    """The ticket and its reports (whose data carries the ticket's status) go to the change log.
+
+    `reports`: the ticket's reports when the caller already holds them (saves a query)."""
+    if reports is None:
+        reports = await repo.reports_of(session, ticket.id)
+    audience = ticket_audience(ticket, reports, extra_units=extra_units) | set(extra_keys)
     await record_change(session, entity="ticket", entity_id=str(ticket.id), audience=audience)
-    for report in await repo.reports_of(session, ticket.id):
+    for report in reports:
         await record_change(session, entity="report", entity_id=str(report.id),
                             audience={f"user:{report.reporter_id}"})
