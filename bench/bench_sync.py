@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -74,7 +75,8 @@ def _start_server(url: str, tmp: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"server did not start: {(tmp / 'server.log').read_text()[-2000:]}")
 
 
-async def _photos_only(base: str, tmp: Path, photos_per_phone: int = 4) -> dict:
+async def _photos_only(base: str, tmp: Path, meter: Callable[[], dict[str, float]],
+                       photos_per_phone: int = 4) -> dict:
     """The media path alone (HEAD + PUT + validate/strip/thumbnail + store), no report intake."""
     from sync.client.client import Phone
     from sync.client.outbox import Outbox
@@ -92,18 +94,49 @@ async def _photos_only(base: str, tmp: Path, photos_per_phone: int = 4) -> dict:
     try:
         for p in phones:
             await p.login()
+        cpu_before = meter()
         started = time.perf_counter()
         await asyncio.gather(*(p.upload_photos() for p in phones))
         elapsed = time.perf_counter() - started
+        cpu_after = meter()
     finally:
         await http.aclose()
     sent = sum(p.photos_sent for p in phones)
     mb = sum(p.photo_bytes_sent for p in phones) / 1e6
     out = {"photos": sent, "seconds": round(elapsed, 2), "photos_per_s": round(sent / elapsed, 1),
-           "mb_per_s": round(mb / elapsed, 2)}
+           "mb_per_s": round(mb / elapsed, 2),
+           "cpu_ms_per_photo": {k: round((cpu_after[k] - cpu_before[k]) / max(1, sent) * 1000, 1) for k in cpu_after}}
     print(f"photos only: {sent} photos in {out['seconds']} s = {out['photos_per_s']} photos/s, "
-          f"{out['mb_per_s']} MB/s", flush=True)
+          f"{out['mb_per_s']} MB/s; CPU per photo (ms): {out['cpu_ms_per_photo']}", flush=True)
     return out
+
+
+def cpu_meter(server_pid: int) -> Callable[[], dict[str, float]]:
+    """CPU-seconds so far of the server (supervisor and workers), PostgreSQL's processes, and this
+    process (the phones), read from /proc; Linux only, empty elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def read() -> dict[str, float]:
+        groups = {"server": 0.0, "postgres": 0.0, "phones": 0.0}
+        for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+            if not entry.isdigit():
+                continue
+            try:
+                raw = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue  # gone meanwhile
+            comm = raw[raw.index("(") + 1:raw.rindex(")")]
+            fields = raw[raw.rindex(")") + 2:].split()
+            pid, ppid, cpu = int(entry), int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+            if pid == os.getpid():
+                groups["phones"] += cpu
+            elif server_pid in (pid, ppid):
+                groups["server"] += cpu
+            elif comm.startswith("postgres"):
+                groups["postgres"] += cpu
+        return groups
+
+    return read
 
 
 def run(tmp: Path) -> dict:
@@ -117,10 +150,11 @@ def run(tmp: Path) -> dict:
         load = os.getloadavg()
         result = asyncio.run(simulate(devices=DEVICES, server=base, reports_per_device=REPORTS, photo_kb=PHOTO_KB,
                                       users=["grid01", "grid02", "grid03", "volunteer01"], password="Demo@2026",
-                                      batch=10, workdir=tmp / "phones"))
+                                      batch=10, workdir=tmp / "phones", cpu_meter=cpu_meter(server.pid)))
+        print(f"CPU per report (ms): {result.get('cpu_ms_per_report')}", flush=True)
         result["load_before"] = [round(x, 2) for x in load]
         result["server_workers"] = WORKERS
-        result["photos_only"] = asyncio.run(_photos_only(base, tmp))
+        result["photos_only"] = asyncio.run(_photos_only(base, tmp, cpu_meter(server.pid)))
         return result
     finally:
         if server is not None:

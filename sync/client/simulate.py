@@ -17,6 +17,7 @@ import struct
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,9 @@ def percentile(values: list[float], p: float) -> float:
 
 async def simulate(*, devices: int, server: str, reports_per_device: int, photo_kb: int,
                    users: list[str], password: str, batch: int = 10, workdir: Path | None = None,
-                   quiet: bool = False) -> dict[str, Any]:
+                   quiet: bool = False, cpu_meter: Callable[[], dict[str, float]] | None = None) -> dict[str, Any]:
+    """`cpu_meter`: returns CPU-seconds used so far per process group; read at the start and the
+    end of the timed window, the difference lands in the result as `cpu_ms_per_report`."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix="civicloop-sim-"))
     photo = base_photo(photo_kb)
     limits = httpx.Limits(max_connections=devices * 2, max_keepalive_connections=devices * 2)
@@ -96,9 +99,11 @@ async def simulate(*, devices: int, server: str, reports_per_device: int, photo_
     try:
         for p in phones:  # sign-in is not what we measure (argon2 is slow on purpose)
             await p.login()
+        cpu_before = cpu_meter() if cpu_meter else {}
         started = time.perf_counter()
         failures = await asyncio.gather(*(p.sync(pull=False, max_attempts=20) for p in phones))
         elapsed = time.perf_counter() - started
+        cpu_after = cpu_meter() if cpu_meter else {}
     finally:
         await http.aclose()
     applied = sum(p.pushed["applied"] for p in phones)
@@ -116,6 +121,9 @@ async def simulate(*, devices: int, server: str, reports_per_device: int, photo_
         "pushes": len(latencies), "retries": sum(failures),
         "waiting_after": sum(sum(p.outbox.waiting().values()) for p in phones),
     }
+    if cpu_meter and applied:
+        result["cpu_ms_per_report"] = {k: round((cpu_after[k] - cpu_before.get(k, 0.0)) / applied * 1000, 1)
+                                       for k in cpu_after}
     for p in phones:
         p.outbox.close()
     if not quiet:
