@@ -10,15 +10,18 @@ Numbers come from a row-locked counter, so they are gap-free and in commit order
 held until the transaction ends. A transaction that does a lot of work after its first change
 (a sync push applying a report: routing, filing, dispatching) can *defer* numbering: between
 `defer_changes(session)` and `flush_changes(session)` (called right before commit) changes are
-only queued, one entry per entity with the union of its audiences, and numbered as a block at
-the end — the counter's lock is then held for milliseconds instead of the whole transaction.
+only queued, one entry per entity with the union of its audiences. `flush_changes` then:
+- on PostgreSQL, writes them to `change_pending`, and a deferred trigger numbers them during
+  COMMIT itself (migration 0007): the counter's lock never waits on a client round trip;
+- on SQLite (one writer at a time anyway), numbers them as one block at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import insert
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Text, insert
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +31,16 @@ from models import ChangeAudience, ChangeLog, Counter, utcnow
 
 ENTITIES = ("ticket", "report", "category", "area")
 _DEFERRED = "civicloop.deferred_changes"
+
+# PostgreSQL only (migration 0007), so it lives outside the models' metadata.
+CHANGE_PENDING = Table(
+    "change_pending", MetaData(),
+    Column("id", BigInteger, primary_key=True),
+    Column("entity", String(16), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("audience", ARRAY(Text), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
 
 
 async def record_change(session: AsyncSession, *, entity: str, entity_id: str,
@@ -59,14 +72,19 @@ def discard_changes(session: AsyncSession) -> None:
     session.info.pop(_DEFERRED, None)
 
 
-async def flush_changes(session: AsyncSession) -> list[int]:
-    """Number the queued changes as one block and write them; stops deferring."""
+async def flush_changes(session: AsyncSession) -> None:
+    """Write the queued changes, to be numbered as one block at commit; stops deferring."""
     queue: dict[tuple[str, str], set[str]] | None = session.info.pop(_DEFERRED, None)
     if not queue:
-        return []
-    last = await _take_block(session, len(queue))
-    seqs = list(range(last - len(queue) + 1, last + 1))
+        return
     now = utcnow()
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(insert(CHANGE_PENDING), [
+            {"entity": entity, "entity_id": entity_id, "audience": sorted(keys), "at": now}
+            for (entity, entity_id), keys in queue.items()])
+        return
+    last = await _take_block(session, len(queue))
+    seqs = range(last - len(queue) + 1, last + 1)
     await session.execute(insert(ChangeLog), [
         {"seq": seq, "entity": entity, "entity_id": entity_id, "at": now}
         for seq, (entity, entity_id) in zip(seqs, queue, strict=True)])
@@ -74,7 +92,6 @@ async def flush_changes(session: AsyncSession) -> list[int]:
                 for key in sorted(keys)]
     if audience:
         await session.execute(insert(ChangeAudience), audience)
-    return seqs
 
 
 async def _take_block(session: AsyncSession, n: int) -> int:

@@ -148,10 +148,9 @@ class TestDeferredNumbering:
         await record_change(session, entity="report", entity_id="r1", audience=["user:u"])
         await record_change(session, entity="ticket", entity_id="t1", audience=["desk"])
         assert await peek(session, CHANGE_SEQ) == before  # nothing numbered yet: no lock held
-        seqs = await flush_changes(session)
-        assert seqs == [before + 1, before + 2]
+        await flush_changes(session)
         rows = (await session.execute(select(ChangeLog.seq, ChangeLog.entity, ChangeLog.entity_id)
-                                      .where(ChangeLog.seq.in_(seqs)).order_by(ChangeLog.seq))).all()
+                                      .where(ChangeLog.seq > before).order_by(ChangeLog.seq))).all()
         assert [tuple(r) for r in rows] == [(before + 1, "report", "r1"), (before + 2, "ticket", "t1")]
         keys = (await session.execute(select(ChangeAudience.key).where(ChangeAudience.seq == before + 2))).scalars()
         assert sorted(keys) == ["desk", "unit:a"]
