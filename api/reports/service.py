@@ -6,6 +6,7 @@ joined). Services flush, never commit.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -78,6 +79,8 @@ async def create_report(*, session: AsyncSession, actor: Principal, data: Report
         photos_complete=complete, grid_id=routed.grid_id)
 
     fixed = data.fixed_on_spot and bool(data.after_photos)
+    if not fixed:
+        await lock_neighbourhood(session, category_code=data.category_code, lat=data.lat, lon=data.lon)
     duplicate = None if fixed else await find_duplicate(session, category_code=data.category_code,
                                                         lat=data.lat, lon=data.lon)
     if duplicate is not None:
@@ -132,6 +135,43 @@ async def create_report(*, session: AsyncSession, actor: Principal, data: Report
     await session.flush()
     await record_ticket_change(session, ticket, reports=[report])
     return report
+
+
+# Cells of the duplicate lock, in degrees: 0.001° is ≈ 111 m north–south and ≈ 94 m east–west at
+# 32° N, wider than any sensible duplicate radius, so a radius box touches at most 2 × 2 cells.
+LOCK_CELL_DEG = 0.001
+
+
+def neighbourhood_keys(*, category_code: str, lat: float, lon: float) -> list[int]:
+    """Advisory-lock keys for every cell the duplicate radius box around the point touches.
+
+    Two reports within the radius of each other always share a key: each one's own cell lies in
+    the other's box. Keys are sorted so concurrent takers never deadlock."""
+    radius = get_settings().duplicate_radius_m
+    dlat = radius / 111_000.0 * 1.01
+    dlon = dlat / max(0.01, math.cos(math.radians(lat)))
+    rows = range(math.floor((lat - dlat) / LOCK_CELL_DEG), math.floor((lat + dlat) / LOCK_CELL_DEG) + 1)
+    cols = range(math.floor((lon - dlon) / LOCK_CELL_DEG), math.floor((lon + dlon) / LOCK_CELL_DEG) + 1)
+    keys = set()
+    for row in rows:
+        for col in cols:
+            digest = hashlib.blake2b(f"dup:{category_code}:{row}:{col}".encode(), digest_size=8).digest()
+            keys.add(int.from_bytes(digest, "big", signed=True))
+    return sorted(keys)
+
+
+async def lock_neighbourhood(session: AsyncSession, *, category_code: str, lat: float, lon: float) -> None:
+    """Serialise intake of the same category around this point until commit (PostgreSQL).
+
+    Without it two phones reporting the same stall at the same moment each see no open ticket and
+    open two. With it the second waits for the first to commit, then finds and joins its ticket.
+    SQLite needs nothing: it runs one writer at a time (BEGIN IMMEDIATE)."""
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        return
+    keys = neighbourhood_keys(category_code=category_code, lat=lat, lon=lon)
+    # One round trip; unnest yields the sorted keys in order, so locks are taken in key order.
+    await session.execute(text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+                          {"keys": keys})
 
 
 async def find_duplicate(session: AsyncSession, *, category_code: str, lat: float,
