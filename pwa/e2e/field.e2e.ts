@@ -95,6 +95,26 @@ describe('a grid worker reports with no signal', () => {
     await page.locator(`.tile.on[data-code="${sample.category}"]`).waitFor()
     await page.locator('[data-testid="location-status"]', { hasText: '±8' }).waitFor()
     await page.locator('#report-note').fill('e2e：离线上报')
+
+    // The browser is killed before the report is sent (cheap phones do this while the camera is
+    // open): the half-filled form comes back — photo, category and note.
+    const draftNote = () => page.evaluate(() => new Promise<string | null>((resolve) => {
+      const open = indexedDB.open('civicloop')
+      open.onsuccess = () => {
+        const get = open.result.transaction('meta').objectStore('meta').get('report_draft')
+        get.onsuccess = () => {
+          resolve((get.result as { note?: string } | undefined)?.note ?? null)
+          open.result.close()
+        }
+      }
+    }))
+    await expect.poll(draftNote, { timeout: 10_000 }).toBe('e2e：离线上报')
+    await page.reload()
+    await page.locator('.photo-field figure[data-sha]').first().waitFor()
+    await page.locator(`.tile.on[data-code="${sample.category}"]`).waitFor()
+    expect(await page.locator('#report-note').inputValue()).toBe('e2e：离线上报')
+    await page.locator('[data-testid="location-status"]', { hasText: '±8' }).waitFor()
+
     await page.getByTestId('submit-report').click()
     await chipSays('待上传 1 条')
 
@@ -102,6 +122,7 @@ describe('a grid worker reports with no signal', () => {
     await page.reload()
     await page.getByTestId('submit-report').waitFor()
     await chipSays('待上传 1 条')
+    expect(await page.locator('#report-note').inputValue()).toBe('') // sent to the outbox: no draft left
     expect(await reportsOf(asGrid)).toHaveLength(0)
 
     // Signal back: it goes, once.

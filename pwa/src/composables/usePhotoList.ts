@@ -1,7 +1,7 @@
 import { onScopeDispose, ref, shallowReactive } from 'vue'
 import { useContext } from '@/app/context'
 import { preparePhoto, readExif, type ExifFacts } from '@/lib/photo'
-import { savePhoto } from '@/sync/outbox'
+import { photoBlob, savePhoto } from '@/sync/outbox'
 
 let seq = 0
 
@@ -61,6 +61,17 @@ export function usePhotoList() {
     urls.delete(sha)
   }
 
+  /** Shows photos already stored in IndexedDB (a draft the app was closed on). */
+  async function restore(stored: string[]): Promise<void> {
+    const { db } = await useContext()
+    for (const sha of stored) {
+      const blob = await photoBlob(db, sha)
+      if (!blob || shas.value.includes(sha)) continue
+      shas.value = [...shas.value, sha]
+      urls.set(sha, URL.createObjectURL(blob))
+    }
+  }
+
   function reset(): void {
     for (const url of urls.values()) URL.revokeObjectURL(url)
     urls.clear()
@@ -70,5 +81,5 @@ export function usePhotoList() {
   }
 
   onScopeDispose(reset)
-  return { shas, urls, busy, error, firstAddedAt, add, remove, reset }
+  return { shas, urls, busy, error, firstAddedAt, add, remove, restore, reset }
 }

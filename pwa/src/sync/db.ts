@@ -1,6 +1,7 @@
 // The one IndexedDB database of the app: the outbox (mutations + photo blobs), the rejected list,
 // the session, and the pulled cache. A new app version never deletes anything in here.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import type { ReportDraft } from '@/sync/draft'
 import type { Change, ChangeType, Mutation, MutationError } from './protocol'
 
 export interface OutboxItem extends Mutation {
@@ -73,6 +74,8 @@ export interface MetaValues {
   server_last_mutation_id: number
   /** the server binds a client id to one user: whose this install's client id is */
   client_owner: { id: string; username: string; phone: string | null }
+  /** the report form as last left (sync/draft.ts) */
+  report_draft: ReportDraft
 }
 export type MetaKey = keyof MetaValues
 
