@@ -79,10 +79,10 @@ async def create_report(*, session: AsyncSession, actor: Principal, data: Report
         photos_complete=complete, grid_id=routed.grid_id)
 
     fixed = data.fixed_on_spot and bool(data.after_photos)
+    duplicate = None
     if not fixed:
         await lock_neighbourhood(session, category_code=data.category_code, lat=data.lat, lon=data.lon)
-    duplicate = None if fixed else await find_duplicate(session, category_code=data.category_code,
-                                                        lat=data.lat, lon=data.lon)
+        duplicate = await find_duplicate(session, category_code=data.category_code, lat=data.lat, lon=data.lon)
     if duplicate is not None:
         ticket, distance = duplicate
         report.ticket_id = ticket.id

@@ -1,6 +1,8 @@
 """Ticket actions: guard → compare-and-set → one TicketEvent → side effects → change records.
 
-`perform` is THE entry point (HTTP router and sync push both call it). Services flush, never commit.
+`perform` is THE entry point for actions on a stored ticket (HTTP router and sync push both call
+it); intake's automatic steps on a new ticket (file, dispatch) go through `advance_unsaved`, with
+the same guard, effects and events. Services flush, never commit.
 """
 
 from __future__ import annotations
@@ -62,16 +64,6 @@ async def perform(*, session: AsyncSession, ticket_id: Any, action: str, actor: 
     args = parse_payload(rule, payload)
     return await execute(session=session, ticket=ticket, action=action, rule=rule, args=args,
                          actor_id=actor.id, actor_role=role, base_version=ticket.version, reports=reports)
-
-
-async def execute_as(*, session: AsyncSession, ticket: Ticket, action: str, actor_id: uuid.UUID | None,
-                     actor_role: str, payload: dict[str, Any]) -> Ticket:
-    """For intake's automatic steps (a trusted grid worker's report files and dispatches itself):
-    the same guard, effects and event as `perform`, with the role decided by the caller."""
-    rule = guard(ticket, action)
-    return await execute(session=session, ticket=ticket, action=action, rule=rule,
-                         args=parse_payload(rule, payload), actor_id=actor_id, actor_role=actor_role,
-                         base_version=ticket.version)
 
 
 async def advance_unsaved(*, session: AsyncSession, ticket: Ticket, steps: list[tuple[str, dict[str, Any]]],
