@@ -1,8 +1,9 @@
 """Every table, imported here so Alembic and the app see the whole metadata."""
 
+from models import photo_refs as _photo_refs  # noqa: F401,E402  (registers the listener)
 from models.base import SQLModel, metadata, new_id, utcnow
 from models.categories import Category
-from models.media import Media
+from models.media import Media, PhotoRef
 from models.org import Area, RoadSegment, RoutingRule, Unit, UnitJurisdiction
 from models.sync import ChangeAudience, ChangeLog, Counter, SyncClient
 from models.tickets import Notification, Report, RoutingDecision, Ticket, TicketEvent
@@ -13,5 +14,5 @@ __all__ = [
     "Area", "RoadSegment", "RoutingRule", "Unit", "UnitJurisdiction",
     "User", "UserGrid", "RefreshToken", "Category",
     "Report", "Ticket", "TicketEvent", "RoutingDecision", "Notification",
-    "Media", "SyncClient", "Counter", "ChangeLog", "ChangeAudience",
+    "Media", "PhotoRef", "SyncClient", "Counter", "ChangeLog", "ChangeAudience",
 ]

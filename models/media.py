@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import BigInteger, CheckConstraint, Column, Integer
+
 from models.base import Field, SQLModel, ts_field
 
 
@@ -23,3 +25,24 @@ class Media(SQLModel, table=True):
     exif_lat: float | None = None
     exif_lon: float | None = None
     exif_taken_at: datetime | None = ts_field()
+
+
+class PhotoRef(SQLModel, table=True):
+    """One photo used by one report or one ticket event.
+
+    Reports and events keep their photo hashes as JSON lists (what the phone sent, in order);
+    this is the same fact indexed by hash, so "who waits for this upload" and "whose ticket is
+    this photo on" are index lookups rather than a text search through every report and event.
+    Rows are written by `models.photo_refs` whenever a report or event is inserted.
+    """
+
+    __tablename__ = "photo_ref"
+    __table_args__ = (
+        CheckConstraint("(report_id IS NULL) <> (event_id IS NULL)", name="one_owner"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True))
+    sha256: str = Field(max_length=64, index=True)
+    report_id: uuid.UUID | None = Field(default=None, foreign_key="report.id")
+    event_id: uuid.UUID | None = Field(default=None, foreign_key="ticket_event.id")

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from api.media.processing import MediaRejected, Processed, process_image
 from api.media.store import MediaStore
-from models import Media, Report, Ticket, TicketEvent, utcnow
+from models import Media, PhotoRef, Report, Ticket, TicketEvent, utcnow
 
 log = logging.getLogger("civicloop.media")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -87,11 +87,6 @@ async def _mark_photos_stored(session: AsyncSession, sha256: str) -> None:
     await mark_photos_stored(session, sha256)
 
 
-def _mentions(column, sha256: str):
-    # JSON lists of hex hashes: a substring match on the text form is exact for 64-hex names.
-    return cast(column, String).like(f"%{sha256}%")
-
-
 async def ensure_visible(*, session: AsyncSession, principal, sha256: str) -> Media:
     """The uploader, the reporter, and whoever may see a ticket that references the photo."""
     media = await session.get(Media, sha256)
@@ -100,19 +95,19 @@ async def ensure_visible(*, session: AsyncSession, principal, sha256: str) -> Me
     if media.uploaded_by == principal.id:
         return media
     scope = importlib.import_module("api.tickets.scope")
-    rows = (await session.execute(
-        select(Report.reporter_id, Report.ticket_id)
-        .where(or_(_mentions(Report.photos, sha256), _mentions(Report.after_photos, sha256))))).all()
-    if any(reporter == principal.id for reporter, _ in rows):
+    owners = (await session.execute(
+        select(Report.reporter_id, Report.ticket_id, TicketEvent.ticket_id)
+        .select_from(PhotoRef)
+        .outerjoin(Report, Report.id == PhotoRef.report_id)
+        .outerjoin(TicketEvent, TicketEvent.id == PhotoRef.event_id)
+        .where(PhotoRef.sha256 == sha256))).all()
+    if any(reporter == principal.id for reporter, _, _ in owners):
         return media
-    ticket_ids = {t for _, t in rows if t is not None}
-    ticket_ids |= set((await session.execute(
-        select(TicketEvent.ticket_id).where(_mentions(TicketEvent.photos, sha256)))).scalars())
+    ticket_ids = {t for _, report_ticket, event_ticket in owners for t in (report_ticket, event_ticket)
+                  if t is not None}
     if ticket_ids:
         visible = (await session.execute(
             select(Ticket.id).where(Ticket.id.in_(ticket_ids), scope.ticket_filter(principal)).limit(1))).first()
         if visible is not None:
             return media
     raise Forbidden("you may not see this photo", code="media_forbidden")
-
-

@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import String, cast, or_, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Report, Ticket, TicketEvent
+from models import PhotoRef, Report, Ticket, TicketEvent
 
 
 async def open_tickets_in_box(session: AsyncSession, *, category_code: str, statuses: Iterable[str],
@@ -22,20 +22,16 @@ async def open_tickets_in_box(session: AsyncSession, *, category_code: str, stat
     return list((await session.execute(stmt)).scalars())
 
 
-def _mentions(column, sha256: str):
-    # JSON lists of hex hashes: a text match is exact enough (hex has no LIKE wildcards).
-    return cast(column, String).like(f'%"{sha256}"%')
-
-
 async def incomplete_reports_with(session: AsyncSession, sha256: str) -> list[Report]:
-    stmt = select(Report).where(Report.photos_complete.is_(False),
-                                or_(_mentions(Report.photos, sha256), _mentions(Report.after_photos, sha256)))
+    stmt = (select(Report).join(PhotoRef, PhotoRef.report_id == Report.id)
+            .where(PhotoRef.sha256 == sha256, Report.photos_complete.is_(False)))
     return list((await session.execute(stmt)).scalars())
 
 
 async def incomplete_tickets_with_event_photo(session: AsyncSession, sha256: str) -> set[uuid.UUID]:
-    stmt = (select(TicketEvent.ticket_id).join(Ticket, Ticket.id == TicketEvent.ticket_id)
-            .where(Ticket.photos_complete.is_(False), _mentions(TicketEvent.photos, sha256)))
+    stmt = (select(TicketEvent.ticket_id).join(PhotoRef, PhotoRef.event_id == TicketEvent.id)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(PhotoRef.sha256 == sha256, Ticket.photos_complete.is_(False)))
     return set((await session.execute(stmt)).scalars())
 
 
