@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.deps import Principal
@@ -97,3 +97,11 @@ async def mark_read(*, session: AsyncSession, principal: Principal, notification
         row.read_at = utcnow()
         await session.flush()
     return NotificationPublic.model_validate(row, from_attributes=True)
+
+
+async def mark_all_read(*, session: AsyncSession, principal: Principal) -> int:
+    """Marks every unread notification the caller can see as read; returns how many."""
+    result = await session.execute(
+        update(Notification).where(addressed_to(principal), Notification.read_at.is_(None))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount or 0

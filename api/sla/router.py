@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from api.auth.deps import CurrentUser
 from api.db import SessionDep
@@ -24,6 +25,16 @@ async def list_notifications(
 ) -> NotificationsPage:
     return await service.list_notifications(session=session, principal=principal, unread_only=unread,
                                             cursor=cursor, limit=limit)
+
+
+class MarkedRead(BaseModel):
+    marked: int
+
+
+@router.post("/read-all", response_model=MarkedRead, operation_id="notifications_read_all")
+async def mark_all_read(principal: CurrentUser, session: SessionDep) -> MarkedRead:
+    """Everything unread that reaches the caller (theirs, their unit's, their roles') becomes read."""
+    return MarkedRead(marked=await service.mark_all_read(session=session, principal=principal))
 
 
 @router.post("/{notification_id}/read", response_model=NotificationPublic, operation_id="notifications_read")

@@ -393,4 +393,98 @@ describe('the desk closes the loop', () => {
     expect(redispatched.unit_code).toBe(target.code)
     expect(redispatched.return_count).toBe(1)
   })
+
+  it('the dispatcher rejects and merges from triage; the supervisor urges (督办); the unit reads it under 消息', async () => {
+    // Three volunteer reports of one category near a demo road duty (RD-001 → ZW-CENTER), each
+    // beyond the 30 m join distance: one is junk, two are the same problem seen twice.
+    const site = samples.find((s) => s.id === 'S05')!
+    const unitUser = users.find((u) => u.unit === site.unit)!
+    const asVolunteer = await Api.login(baseUrl, 'volunteer01')
+    const asDispatcher = await Api.login(baseUrl, 'dispatcher')
+    const scratch = await browser.newContext()
+    contexts.push(scratch)
+    const scratchPage = await scratch.newPage()
+    async function volunteerReport(dLat: number, description: string, hue: number): Promise<string> {
+      const sha = await asVolunteer.putMedia(await makeJpeg(scratchPage, hue))
+      const r = await asVolunteer.post<ReportOut>('/api/v1/reports', {
+        report_id: randomUUID(), category_code: site.category, lat: site.lat + dLat, lon: site.lon, accuracy_m: 8,
+        captured_at: new Date().toISOString(), description, photos: [sha],
+      })
+      return r.ticket_id!
+    }
+    const first = await volunteerReport(0, '人行道堆放杂物', 300)
+    const duplicate = await volunteerReport(0.00045, '人行道堆放杂物（另一角度）', 320)
+    const junk = await volunteerReport(0.0009, '测试误报', 340)
+    for (const id of [first, duplicate, junk]) {
+      expect((await asDispatcher.get<TicketDetail>(`/api/v1/tickets/${id}`)).ticket.status).toBe('pending_verification')
+    }
+
+    const deskCtx = await desktopContext(browser, baseUrl)
+    contexts.push(deskCtx)
+    const desk = await deskCtx.newPage()
+    await signIn(desk, 'dispatcher')
+    const card = (id: string) => desk.locator(`[data-testid="triage-queue"] [data-ticket="${id}"]`)
+
+    // 不予立案, with a reason.
+    await desk.goto('/desk/triage?f=new')
+    await card(junk).click({ timeout: 60_000 })
+    await desk.locator('[data-action="reject"]').click()
+    await desk.locator('form[data-form="reject"] textarea[name="reason"]').fill('现场核实无此问题')
+    await desk.getByTestId('action-submit').click()
+    await statusIs(desk, 'rejected')
+    const rejected = await asDispatcher.get<TicketDetail>(`/api/v1/tickets/${junk}`)
+    expect(rejected.events.at(-1)).toMatchObject({ action: 'reject', reason: '现场核实无此问题' })
+    await card(junk).waitFor({ state: 'detached' })
+
+    // 合并: the second sighting joins the first ticket.
+    await card(duplicate).click()
+    await desk.locator('[data-action="merge"]').click()
+    await desk.locator('form[data-form="merge"] select[name="into"]').selectOption(first)
+    await desk.getByTestId('action-submit').click()
+    await statusIs(desk, 'merged')
+    expect((await asDispatcher.get<TicketDetail>(`/api/v1/tickets/${duplicate}`)).ticket.merged_into_id).toBe(first)
+    let target = (await asDispatcher.get<TicketDetail>(`/api/v1/tickets/${first}`)).ticket
+    expect(target.report_count).toBe(2)
+
+    // Verified and dispatched (through the API: the browser path is the first test's), then urged
+    // from the ticket page by the supervisor.
+    target = (await asDispatcher.post<TicketDetail>(`/api/v1/tickets/${first}/actions/verify`, { base_version: target.version })).ticket
+    target = (await asDispatcher.post<TicketDetail>(`/api/v1/tickets/${first}/actions/dispatch`,
+      { base_version: target.version, unit_id: target.suggested_unit_id })).ticket
+    expect(target.unit_code).toBe(site.unit)
+    const supCtx = await desktopContext(browser, baseUrl)
+    contexts.push(supCtx)
+    const sup = await supCtx.newPage()
+    await signIn(sup, 'supervisor')
+    await sup.goto(`/desk/tickets/${first}`)
+    await statusIs(sup, 'dispatched')
+    await sup.locator('[data-action="urge"]').click()
+    await sup.locator('form[data-form="urge"] textarea[name="note"]').fill('请今日内清理')
+    await sup.getByTestId('action-submit').click()
+    await sup.locator('[data-event="urge"]').waitFor()
+
+    // The unit's phone: the bell counts the dispatch and the urge; the 督办 opens the ticket.
+    const unitCtx = await phoneContext(browser, baseUrl, { lat: site.lat, lon: site.lon })
+    contexts.push(unitCtx)
+    const unit = await unitCtx.newPage()
+    await signIn(unit, unitUser.username)
+    const bell = unit.getByTestId('notification-bell')
+    await unit.locator('[data-testid="notification-bell"]:not([data-unread="0"])').waitFor({ timeout: 60_000 })
+    await bell.click()
+    await unit.waitForURL('**/notifications')
+    const urged = unit.locator(`[data-kind="urge"][data-ticket="${first}"]`)
+    await urged.waitFor()
+    expect(await urged.textContent()).toContain('请今日内清理')
+    expect(await unit.locator(`[data-kind="dispatch"][data-ticket="${first}"]`).count()).toBe(1)
+    await shoot(unit, shots, '10-notifications', () => urged.waitFor())
+    await urged.click()
+    await unit.waitForURL(`**/desk/tickets/${first}`)
+    await statusIs(unit, 'dispatched')
+    await unit.locator('[data-event="urge"]').waitFor()
+    await unit.goto('/notifications')
+    await unit.locator(`[data-kind="urge"][data-ticket="${first}"]:not(.unread)`).waitFor()
+    await unit.getByTestId('notifications-read-all').click()
+    await unit.locator('[data-testid="notification-bell"][data-unread="0"]').waitFor()
+    await unit.locator('[data-notification].unread').first().waitFor({ state: 'detached' })
+  })
 })

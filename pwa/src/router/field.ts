@@ -10,5 +10,6 @@ export const fieldRoutes: RouteRecordRaw[] = [
   { path: '/tasks', name: 'tasks', component: () => import('@/pages/TasksPage.vue'), meta: { tab: 'tasks', title: 'tasks.title', roles: ['grid_worker'] } },
   { path: '/tasks/:id', name: 'recheck', component: () => import('@/pages/RecheckPage.vue'), props: true, meta: { title: 'tasks.recheck', back: true, roles: ['grid_worker'] } },
   { path: '/outbox', name: 'outbox', component: () => import('@/pages/OutboxPage.vue'), meta: { title: 'outbox.title', back: true } },
+  { path: '/notifications', name: 'notifications', component: () => import('@/pages/NotificationsPage.vue'), meta: { title: 'notifications.title', back: true } },
   { path: '/me', name: 'me', component: () => import('@/pages/MePage.vue'), meta: { tab: 'me', title: 'me.title' } },
 ]

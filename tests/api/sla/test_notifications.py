@@ -96,3 +96,24 @@ class TestMarkRead:
         user = await make_user(session)
         r = await client.post(f"/api/v1/notifications/{uuid.uuid4()}/read", headers=await login(client, user.username))
         assert r.status_code == 404
+
+
+class TestReadAll:
+    async def test_marks_only_what_reaches_the_caller(self, client, session):
+        unit, other_unit = await make_unit(session), await make_unit(session)
+        handler = await make_user(session, roles=["unit_handler"], unit_id=unit.id)
+        mine = [await add(session, 1, unit_id=unit.id, kind="urge"), await add(session, 2, user_id=handler.id)]
+        already = await add(session, 3, unit_id=unit.id, read_at=T0)
+        others = [await add(session, 4, unit_id=other_unit.id), await add(session, 5, role="supervisor")]
+        headers = await login(client, handler.username)
+
+        r = await client.post("/api/v1/notifications/read-all", headers=headers)
+
+        assert r.status_code == 200 and r.json() == {"marked": 2}
+        assert (await client.get("/api/v1/notifications?unread=true", headers=headers)).json()["unread"] == 0
+        for n in mine + others + [already]:
+            await session.refresh(n)
+        assert all(n.read_at is not None for n in mine)
+        assert already.read_at == T0  # first reading kept
+        assert all(n.read_at is None for n in others)
+        assert (await client.post("/api/v1/notifications/read-all", headers=headers)).json() == {"marked": 0}
