@@ -40,6 +40,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 SECTION = "## Work queues (bench/bench_queues.py)"
 TARGET_P95_MS = 50.0
 PASSWORD = "Bench-Passw0rd!"
+MEDIA_DIR = Path("./var/bench-media")
 
 DEPT_TYPES = ["traffic_police", "city_management", "sanitation", "municipal", "landscaping",
               "market_regulation", "housing_construction", "civilization_office", "fire_rescue",
@@ -154,6 +155,16 @@ LOAD_SQL = [
        SELECT gen_random_uuid(), id, 'dispatch', 'filed', 'dispatched', NULL, 'dispatcher', unit_id, dispatched_at,
               '', '[]'::jsonb, '{}'::jsonb
        FROM ticket WHERE dispatched_at IS NOT NULL""",
+    # One report per ticket with one photo (a 64-hex name made from the ticket), and its photo_ref
+    # row, as intake writes them. The reporter is created before the load (see load()).
+    """INSERT INTO report (id, reporter_id, source, category_code, lat, lon, captured_at, received_at, description,
+                           photos, fixed_on_spot, after_photos, photos_complete, ticket_id, photo_meta)
+       SELECT gen_random_uuid(), (SELECT id FROM user_account WHERE username = 'bench_reporter'), t.source,
+              t.category_code, t.lat, t.lon, t.reported_at, t.reported_at, '',
+              jsonb_build_array(md5(t.id::text) || md5(t.number)), false, '[]'::jsonb, true, t.id, '{}'::jsonb
+       FROM ticket t""",
+    """INSERT INTO photo_ref (sha256, report_id, event_id)
+       SELECT photos ->> 0, id, NULL FROM report""",
     "VACUUM ANALYZE",
 ]
 
@@ -171,6 +182,10 @@ async def load(url: str) -> dict[str, float]:
                 "INSERT INTO unit (id, code, name, dept_type, calendar, active, updated_at) "
                 "VALUES ($1, $2, $3, $4, '{}'::jsonb, true, now())",
                 [(uuid.uuid4(), code, name, dept) for code, name, dept in units_plan()])
+            await conn.execute(
+                "INSERT INTO user_account (id, username, name, password_hash, roles, unit_id, active, created_at) "
+                "VALUES ($1, 'bench_reporter', 'bench_reporter', 'x', '[\"grid_worker\"]'::jsonb, NULL, true, now())",
+                uuid.uuid4())
             started = time.perf_counter()
             for i, sql in enumerate(LOAD_SQL):
                 t0 = time.perf_counter()
@@ -195,7 +210,7 @@ async def load(url: str) -> dict[str, float]:
             "SELECT count(*) AS tickets, "
             "count(*) FILTER (WHERE status IN ('dispatched', 'in_progress')) AS open, "
             "count(*) FILTER (WHERE status IN ('dispatched', 'in_progress') AND due_at < now()) AS overdue, "
-            "(SELECT count(*) FROM ticket_event) AS events FROM ticket")
+            "(SELECT count(*) FROM ticket_event) AS events, (SELECT count(*) FROM report) AS reports FROM ticket")
         timings.update({k: float(v) for k, v in facts.items()})
         timings["busiest_open"] = float(busiest["n"])
         timings["median_open"] = float(median["n"])
@@ -204,17 +219,63 @@ async def load(url: str) -> dict[str, float]:
     return timings
 
 
+async def prepare_photos(n: int = 50) -> list[str]:
+    """Photos of the busiest unit's open tickets, stored (media row + thumbnail file) so their
+    handler can view them: each view runs the full visibility check (they did not upload it)."""
+    import io
+
+    from PIL import Image
+
+    from api.media.store import LocalStore
+
+    buf = io.BytesIO()
+    Image.new("RGB", (320, 240), (180, 90, 40)).save(buf, "JPEG", quality=75)
+    conn = await asyncpg.connect(_dsn(DB_NAME))
+    try:
+        photos = [r["sha"] for r in await conn.fetch(
+            "SELECT r.photos ->> 0 AS sha FROM report r JOIN ticket t ON t.id = r.ticket_id "
+            "JOIN user_account u ON u.unit_id = t.unit_id AND u.username = 'bench_busy' "
+            "WHERE t.status IN ('dispatched', 'in_progress') ORDER BY t.due_at LIMIT $1", n)]
+        await conn.executemany(
+            "INSERT INTO media (sha256, content_type, size, width, height, stored_size, thumb_size, created_at) "
+            "VALUES ($1, 'image/jpeg', 300000, 1600, 1200, 300000, $2, now()) ON CONFLICT DO NOTHING",
+            [(p, buf.tell()) for p in photos])
+    finally:
+        await conn.close()
+    store = LocalStore(MEDIA_DIR)
+    for sha in photos:
+        store.put("thumb", sha, buf.getvalue(), "image/jpeg")
+    return photos
+
+
+async def former_text_search(sha256: str, runs: int = 5) -> dict[str, float]:
+    """What finding a photo's owners cost before photo_ref (migration 0008): a text search of the
+    photo lists of every report and every event. SQL only, for comparison."""
+    conn = await asyncpg.connect(_dsn(DB_NAME))
+    samples = []
+    try:
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            await conn.fetch("SELECT reporter_id, ticket_id FROM report "
+                             "WHERE CAST(photos AS TEXT) LIKE $1 OR CAST(after_photos AS TEXT) LIKE $1", f"%{sha256}%")
+            await conn.fetch("SELECT ticket_id FROM ticket_event WHERE CAST(photos AS TEXT) LIKE $1", f"%{sha256}%")
+            samples.append((time.perf_counter() - t0) * 1000)
+    finally:
+        await conn.close()
+    return {"n": runs, "p50": statistics.median(samples), "p95": pct(samples, 0.95), "max": max(samples), "items": -1}
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-async def measure(url: str) -> dict[str, dict[str, float]]:
+async def measure(url: str, photos: list[str]) -> dict[str, dict[str, float]]:
     from api.app import create_app
     from api.settings import Settings
 
     settings = Settings(environment="development", database_url=url, run_sweeper=False,
-                        media_dir=Path("./var/bench-media"), pwa_dist=Path("./var/no-pwa"), log_level="WARNING")
+                        media_dir=MEDIA_DIR, pwa_dist=Path("./var/no-pwa"), log_level="WARNING")
     app = create_app(settings)
     results: dict[str, dict[str, float]] = {}
     async with app.router.lifespan_context(app):
@@ -237,20 +298,26 @@ async def measure(url: str) -> dict[str, dict[str, float]]:
                  {"limit": 50}, sup, REQUESTS),
                 ("overdue board, next page (cursor)", "/api/v1/queues/overdue",
                  {"limit": 50, "cursor": deep_cursor}, sup, REQUESTS),
+                ("photo thumbnail on a busiest-unit ticket, viewed by that unit (GET /api/v1/media/{sha}/thumb)",
+                 "/api/v1/media/{sha}/thumb", {}, busy, REQUESTS),
                 (f"stats dashboard, month {month} (GET /api/v1/stats/dashboard)", "/api/v1/stats/dashboard",
                  {"month": month}, sup, 20),
             ]
             for name, path, params, headers, n in cases:
-                for _ in range(5):  # warm the pool and the caches
-                    (await client.get(path, params=params, headers=headers)).raise_for_status()
+                def url_of(i: int, path: str = path) -> str:  # photo views cycle through the photos
+                    return path.format(sha=photos[i % len(photos)]) if "{sha}" in path else path
+
+                for i in range(5):  # warm the pool and the caches
+                    (await client.get(url_of(i), params=params, headers=headers)).raise_for_status()
                 samples = []
                 items = 0
-                for _ in range(n):
+                for i in range(n):
                     t0 = time.perf_counter()
-                    r = await client.get(path, params=params, headers=headers)
+                    r = await client.get(url_of(i), params=params, headers=headers)
                     samples.append((time.perf_counter() - t0) * 1000)
                     r.raise_for_status()
-                    items = len(r.json().get("items", [])) if "items" in r.json() else -1
+                    is_json = r.headers.get("content-type", "").startswith("application/json")
+                    items = len(r.json().get("items", [])) if is_json and "items" in r.json() else -1
                 results[name] = {"n": n, "p50": statistics.median(samples), "p95": pct(samples, 0.95),
                                  "max": max(samples), "items": items}
                 print(f"{name}: p50 {results[name]['p50']:.1f} ms, p95 {results[name]['p95']:.1f} ms "
@@ -284,7 +351,7 @@ def write_section(text: str) -> None:
         doc = doc.rstrip("\n") + "\n\n" + text
     else:
         end = doc.find("\n## ", start + len(SECTION))
-        doc = doc[:start].rstrip("\n") + "\n\n" + text + (doc[end + 1:] if end != -1 else "")
+        doc = doc[:start].rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n" + ("\n" + doc[end + 1:] if end != -1 else "")
     DOC.write_text(doc if doc.endswith("\n") else doc + "\n", encoding="utf-8")
 
 
@@ -296,7 +363,8 @@ def report(load_facts: dict[str, float], results: dict[str, dict[str, float]]) -
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
         f"Data: {int(load_facts['tickets']):,} tickets over 200 units and 2,000 grids, "
         f"{int(load_facts['open']):,} open (dispatched/in progress), {int(load_facts['overdue']):,} of them "
-        f"overdue; {int(load_facts['events']):,} timeline events. The busiest unit has "
+        f"overdue; {int(load_facts['events']):,} timeline events; "
+        f"{int(load_facts['reports']):,} reports with a photo each (indexed in photo_ref). The busiest unit has "
         f"{int(load_facts['busiest_open']):,} open tickets, the median unit {int(load_facts['median_open']):,}. " + loaded,
         "Requests go through the real app in-process (httpx ASGITransport: auth, scoping, the list "
         "ETag query, the page query, serialization), one at a time, 50 tickets per page; "
@@ -309,6 +377,11 @@ def report(load_facts: dict[str, float], results: dict[str, dict[str, float]]) -
         is_queue = "queues" in name or "inbox" in name or "overdue" in name
         verdict = ("met" if r["p95"] <= TARGET_P95_MS else "**missed**") if is_queue else "—"
         lines.append(f"| {name} | {int(r['n'])} | {r['p50']:.1f} | {r['p95']:.1f} | {r['max']:.1f} | {verdict} |")
+    lines += ["", "Photo views: a desk queue card shows the ticket's first photo, so an inbox page asks for up to "
+              "50 thumbnails, each checked against the viewer's scope. The check finds the photo's tickets "
+              "through `photo_ref` (migration 0008); the last row is what the same lookup cost as a text search "
+              "of every report's and event's photo list, the way it worked before (per photo, before any "
+              "HTTP or Python work)."]
     lines += ["", "Run: `.venv/bin/python -m bench queues` (drops and rebuilds `civicloop_bench`; "
               "`BENCH_TICKETS`, `BENCH_REQUESTS`, `BENCH_PG_DSN`, `BENCH_DB` override; `BENCH_REUSE=1` measures "
               "again without reloading).", ""]
@@ -327,7 +400,10 @@ def main() -> None:
         print(f"database {DB_NAME}: migrated in {time.perf_counter() - t0:.1f} s", flush=True)
     facts = asyncio.run(load(url))
     print(f"loaded {int(facts['tickets']):,} tickets in {facts['total']:.0f} s: {facts}", flush=True)
-    results = asyncio.run(measure(url))
+    photos = asyncio.run(prepare_photos())
+    results = asyncio.run(measure(url, photos))
+    results["former photo lookup: text search of every report's and event's photos (SQL alone, for comparison)"] = \
+        asyncio.run(former_text_search(photos[0]))
     text = report(facts, results)
     write_section(text)
     print(text)
