@@ -96,7 +96,7 @@ async def collect(session: AsyncSession, *, period: Period, now: datetime, keys:
         return out.setdefault(tuple(row[:n]), Counts())
 
     n = len(keys)
-    fixed = exists().where(Report.ticket_id == Ticket.id, Report.fixed_on_spot.is_(True))
+    fixed = exists().where(Report.ticket_id == Ticket.id, Report.fixed_on_spot)  # served by ix_report_fixed_on_spot
     valid = or_(Ticket.filed_at.is_not(None), Ticket.status == "merged")
     reported, filed = _in(Ticket.reported_at, period), _in(Ticket.filed_at, period)
     cohort, backlog = cohort_clause(period), overdue_now_clause(now)
