@@ -39,7 +39,6 @@ declare module 'vue' {
     TicketPanel: typeof import('./components/desk/TicketPanel.vue')['default']
     TimelineList: typeof import('./components/reports/TimelineList.vue')['default']
     UpdatePrompt: typeof import('./components/layout/UpdatePrompt.vue')['default']
-    VanBadge: typeof import('vant/es')['Badge']
     VanButton: typeof import('vant/es')['Button']
     VanCellGroup: typeof import('vant/es')['CellGroup']
     VanEmpty: typeof import('vant/es')['Empty']
