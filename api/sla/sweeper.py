@@ -22,7 +22,9 @@ from sqlalchemy import exists, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.sla.calendar import SHANGHAI
-from models import Notification, Report, Ticket, TicketEvent, User, UserGrid, utcnow
+from api.tickets.repository import reports_of
+from api.tickets.service import ticket_audience
+from models import Notification, Ticket, TicketEvent, User, UserGrid, utcnow
 from sync.changes import record_change
 
 log = logging.getLogger("civicloop.sla")
@@ -46,22 +48,6 @@ def _dialect(session: AsyncSession) -> str:
 def overdue_clause(now: datetime):
     """Open-and-late, the same rule the queues and statistics use."""
     return (Ticket.due_at < now) & Ticket.status.in_(OVERDUE_STATUSES)
-
-
-async def ticket_audience(session: AsyncSession, ticket_id: uuid.UUID, *, unit_id: uuid.UUID | None,
-                          grid_id: uuid.UUID | None, reporter_id: uuid.UUID | None) -> set[str]:
-    """Who holds this ticket on a phone: the desk, its unit, its grid, and its reporters."""
-    audience = {"desk"}
-    if unit_id:
-        audience.add(f"unit:{unit_id}")
-    if grid_id:
-        audience.add(f"grid:{grid_id}")
-    reporters = set((await session.execute(
-        select(Report.reporter_id).where(Report.ticket_id == ticket_id))).scalars())
-    if reporter_id:
-        reporters.add(reporter_id)
-    audience.update(f"user:{r}" for r in reporters)
-    return audience
 
 
 async def sweep_once(session: AsyncSession, now: datetime | None = None) -> SweepResult:
@@ -113,8 +99,7 @@ async def _mark_overdue_batch(session: AsyncSession, now: datetime) -> tuple[lis
         session.add(Notification(role="supervisor", ticket_id=row.id, kind="overdue", message=message,
                                  created_at=now))
         await session.flush()
-        audience = await ticket_audience(session, row.id, unit_id=row.unit_id, grid_id=row.grid_id,
-                                         reporter_id=row.reporter_id)
+        audience = ticket_audience(row, await reports_of(session, row.id))
         await record_change(session, entity="ticket", entity_id=str(row.id), audience=audience)
         marked.append(row.id)
     return marked, len(rows)

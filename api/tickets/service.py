@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, assert_never
+from typing import Any, Protocol, assert_never
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -296,7 +296,15 @@ async def _absorb(session: AsyncSession, *, source: Ticket, target: Ticket, now:
     await record_ticket_change(session, target)
 
 
-def ticket_audience(ticket: Ticket, reports: list[Report], *,
+class _Placed(Protocol):
+    """What decides a ticket's audience: a Ticket, or a row selected with these columns."""
+
+    unit_id: uuid.UUID | None
+    grid_id: uuid.UUID | None
+    reporter_id: uuid.UUID | None
+
+
+def ticket_audience(ticket: _Placed, reports: list[Report], *,
                     extra_units: set[uuid.UUID | None] = frozenset()) -> set[str]:
     """Who may hold this ticket on a phone or a desk (sync.changes keys), given its reports."""
     keys = {"desk"}
