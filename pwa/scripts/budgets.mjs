@@ -20,7 +20,9 @@ const SECTION = '## PWA budgets (pwa/scripts/budgets.mjs)'
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync']
-const BUDGET = { jsKb: 160, photoMs: 600, perf: 90, a11y: 95 }
+// cssKb is ours, not the issue's: the first screen's CSS blocks rendering, and Vant's icon font
+// (≈ 28 KB gzip of CSS) must stay off it (it once slipped in with a header icon: FCP 0.8 → 1.9 s).
+const BUDGET = { jsKb: 160, cssKb: 10, photoMs: 600, perf: 90, a11y: 95 }
 const PHOTO_RUNS = 7
 const LIGHTHOUSE_RUNS = 3 // Lighthouse's own advice: several runs, report the median
 
@@ -260,6 +262,7 @@ try {
 
 const now = new Date()
 const okJs = kb(js.jsGzip) <= BUDGET.jsKb
+const okCss = kb(js.cssGzip) <= BUDGET.cssKb
 const okPhoto = photo.median <= BUDGET.photoMs
 const okPerf = lh.perf >= BUDGET.perf
 const okA11y = lh.a11y >= BUDGET.a11y
@@ -270,7 +273,8 @@ The machine is shared with other work (load average ${loadavg().map((x) => x.toF
 
 | Budget | Target | Result | |
 |---|---|---|---|
-| initial JavaScript (entry + static imports, gzip -9) | ≤ ${BUDGET.jsKb} KB | ${kb(js.jsGzip)} KB (${kb(js.jsRaw)} KB raw, ${js.files.length} files; CSS ${kb(js.cssGzip)} KB gzip besides) | ${mark(okJs)} |
+| initial JavaScript (entry + static imports, gzip -9) | ≤ ${BUDGET.jsKb} KB | ${kb(js.jsGzip)} KB (${kb(js.jsRaw)} KB raw, ${js.files.length} files) | ${mark(okJs)} |
+| initial CSS (entry + static imports, gzip -9; our own budget) | ≤ ${BUDGET.cssKb} KB | ${kb(js.cssGzip)} KB | ${mark(okCss)} |
 | 12 MP photo (4000×3000, ${kb(photo.inputBytes)} KB JPEG) → ≤ 1600 px JPEG 0.8 → SHA-256 → IndexedDB, in the page | ≤ ${BUDGET.photoMs} ms | median ${photo.median.toFixed(0)} ms of ${PHOTO_RUNS} runs (best ${photo.min.toFixed(0)}, worst ${photo.max.toFixed(0)}; output ${kb(photo.outBytes)} KB) | ${mark(okPhoto)} |
 | Lighthouse mobile, report screen, signed in, cold cache: performance | ≥ ${BUDGET.perf} | ${lh.perf}, the median of ${LIGHTHOUSE_RUNS} runs (${lh.allPerf.join(', ')}); that run: FCP ${lh.fcp}, LCP ${lh.lcp}, TBT ${lh.tbt}, CLS ${lh.cls} | ${mark(okPerf)} |
 | Lighthouse mobile: accessibility | ≥ ${BUDGET.a11y} | ${lh.a11y}${lh.failedA11y.length ? ` (failing: ${lh.failedA11y.join(', ')})` : ''} | ${mark(okA11y)} |
@@ -293,4 +297,4 @@ Initial chunks: ${js.files.map((f) => `\`${f.file}\` ${kb(f.gzip)} KB`).join(', 
 `
 writeSection(text)
 console.log(`written to ${DOC}`)
-if (!(okJs && okPhoto && okPerf && okA11y)) process.exitCode = 1
+if (!(okJs && okCss && okPhoto && okPerf && okA11y)) process.exitCode = 1
