@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -13,12 +14,19 @@ from models import PhotoRef, Report, Ticket, TicketEvent
 
 
 async def open_tickets_in_box(session: AsyncSession, *, category_code: str, statuses: Iterable[str],
-                              lat: tuple[float, float], lon: tuple[float, float]) -> list[Ticket]:
-    """Bounding-box pre-filter (served by ix_ticket_category_lat_lon); the caller measures exactly."""
+                              lat: tuple[float, float], lon: tuple[float, float],
+                              centre: tuple[float, float], limit: int = 200) -> list[Ticket]:
+    """Bounding-box pre-filter (served by ix_ticket_category_lat_lon); the caller measures exactly.
+    The `limit` closest to `centre` (by a flat-earth distance, exact enough to rank a few hundred
+    metres) come back, so a crowded box never hides the nearest ticket."""
+    clat, clon = centre
+    shrink = math.cos(math.radians(clat)) ** 2  # a degree of longitude is shorter than one of latitude
+    flat_distance = (Ticket.lat - clat) * (Ticket.lat - clat) + (Ticket.lon - clon) * (Ticket.lon - clon) * shrink
     stmt = (select(Ticket)
             .where(Ticket.category_code == category_code, Ticket.lat.between(*lat), Ticket.lon.between(*lon),
                    Ticket.status.in_(sorted(statuses)))
-            .limit(200))
+            .order_by(flat_distance, Ticket.id)
+            .limit(limit))
     return list((await session.execute(stmt)).scalars())
 
 

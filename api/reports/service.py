@@ -147,11 +147,9 @@ def neighbourhood_keys(*, category_code: str, lat: float, lon: float) -> list[in
 
     Two reports within the radius of each other always share a key: each one's own cell lies in
     the other's box. Keys are sorted so concurrent takers never deadlock."""
-    radius = get_settings().duplicate_radius_m
-    dlat = radius / 111_000.0 * 1.01
-    dlon = dlat / max(0.01, math.cos(math.radians(lat)))
-    rows = range(math.floor((lat - dlat) / LOCK_CELL_DEG), math.floor((lat + dlat) / LOCK_CELL_DEG) + 1)
-    cols = range(math.floor((lon - dlon) / LOCK_CELL_DEG), math.floor((lon + dlon) / LOCK_CELL_DEG) + 1)
+    (lat_lo, lat_hi), (lon_lo, lon_hi) = radius_box(lat, lon, get_settings().duplicate_radius_m)
+    rows = range(math.floor(lat_lo / LOCK_CELL_DEG), math.floor(lat_hi / LOCK_CELL_DEG) + 1)
+    cols = range(math.floor(lon_lo / LOCK_CELL_DEG), math.floor(lon_hi / LOCK_CELL_DEG) + 1)
     keys = set()
     for row in rows:
         for col in cols:
@@ -174,20 +172,29 @@ async def lock_neighbourhood(session: AsyncSession, *, category_code: str, lat: 
                           {"keys": keys})
 
 
+def radius_box(lat: float, lon: float, radius_m: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A (lat, lon) box that contains every point within radius_m of the point (1 % to spare)."""
+    dlat = radius_m / 111_000.0 * 1.01
+    dlon = dlat / max(0.01, math.cos(math.radians(lat)))
+    return (lat - dlat, lat + dlat), (lon - dlon, lon + dlon)
+
+
+async def open_tickets_near(session: AsyncSession, *, category_code: str, lat: float, lon: float,
+                            radius_m: float) -> list[tuple[Ticket, float]]:
+    """Open tickets of the category within radius_m of the point, nearest first, with metres."""
+    lat_box, lon_box = radius_box(lat, lon, radius_m)
+    candidates = await repo.open_tickets_in_box(session, category_code=category_code, statuses=OPEN,
+                                                lat=lat_box, lon=lon_box, centre=(lat, lon))
+    near = [(ticket, haversine_m(lat, lon, ticket.lat, ticket.lon)) for ticket in candidates]
+    return sorted(((t, d) for t, d in near if d <= radius_m), key=lambda pair: pair[1])
+
+
 async def find_duplicate(session: AsyncSession, *, category_code: str, lat: float,
                          lon: float) -> tuple[Ticket, float] | None:
     """The nearest open ticket of the same category within the duplicate radius."""
-    radius = get_settings().duplicate_radius_m
-    dlat = radius / 111_000.0 * 1.01
-    dlon = dlat / max(0.01, math.cos(math.radians(lat)))
-    candidates = await repo.open_tickets_in_box(session, category_code=category_code, statuses=OPEN,
-                                                lat=(lat - dlat, lat + dlat), lon=(lon - dlon, lon + dlon))
-    best: tuple[Ticket, float] | None = None
-    for ticket in candidates:
-        d = haversine_m(lat, lon, ticket.lat, ticket.lon)
-        if d <= radius and (best is None or d < best[1]):
-            best = (ticket, d)
-    return best
+    near = await open_tickets_near(session, category_code=category_code, lat=lat, lon=lon,
+                                   radius_m=get_settings().duplicate_radius_m)
+    return near[0] if near else None
 
 
 async def next_ticket_number(session: AsyncSession, now: datetime) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.deps import Principal
 from api.errors import BadRequest
-from api.reports.service import report_public
+from api.reports.service import open_tickets_near, report_public
 from api.tickets import repository as repo
 from api.tickets.scope import actions_for, ticket_filter
 from api.tickets.workflow import CLOCK_RUNNING, allowed_actions, is_overdue
@@ -80,6 +80,16 @@ def ticket_public(ticket: Ticket, units: dict[uuid.UUID, Unit] | None = None,
     data["unit_name"] = unit.name if unit else None
     data["overdue"] = is_overdue(ticket, now or utcnow())
     return data
+
+
+async def nearby_open(session: AsyncSession, ticket: Ticket, *, radius_m: float, limit: int) -> dict[str, Any]:
+    """Other open tickets of the ticket's category within radius_m, nearest first (merge candidates)."""
+    near = await open_tickets_near(session, category_code=ticket.category_code, lat=ticket.lat, lon=ticket.lon,
+                                   radius_m=radius_m)
+    near = [(other, d) for other, d in near if other.id != ticket.id][:limit]
+    units = await _units(session, {other.unit_id for other, _ in near})
+    return {"items": [{**ticket_public(other, units), "distance_m": round(d, 1)} for other, d in near],
+            "radius_m": radius_m}
 
 
 async def _units(session: AsyncSession, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, Unit]:

@@ -11,7 +11,7 @@ from api.auth.deps import CurrentUser, Principal, require_roles
 from api.db import SessionDep
 from api.tickets import queries, service
 from api.tickets.deps import CurrentTicket
-from api.tickets.schemas import TicketActionRequest, TicketDetail, TicketsPage
+from api.tickets.schemas import NearbyTickets, TicketActionRequest, TicketDetail, TicketsPage
 
 router = APIRouter(tags=["tickets"])
 
@@ -65,6 +65,15 @@ async def list_tickets(request: Request, response: Response, session: SessionDep
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail, operation_id="tickets_get")
 async def get_ticket(ticket: CurrentTicket, session: SessionDep, principal: CurrentUser) -> TicketDetail:
     return await queries.ticket_detail(session, ticket, principal)
+
+
+@router.get("/tickets/{ticket_id}/nearby", response_model=NearbyTickets, operation_id="tickets_nearby")
+async def nearby(ticket: CurrentTicket, session: SessionDep,
+                 principal: Annotated[Principal, Depends(require_roles("dispatcher", "supervisor"))],
+                 radius_m: Annotated[float, Query(ge=10, le=2000, description="search radius in metres")] = 300,
+                 limit: Annotated[int, Query(ge=1, le=50)] = 20) -> NearbyTickets:
+    """Open tickets of the same category around this one, nearest first: what a dispatcher merges."""
+    return NearbyTickets.model_validate(await queries.nearby_open(session, ticket, radius_m=radius_m, limit=limit))
 
 
 @router.post("/tickets/{ticket_id}/actions/{action}", response_model=TicketDetail, operation_id="tickets_act")

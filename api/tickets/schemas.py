@@ -1,4 +1,4 @@
-"""Ticket shapes on the wire: TicketPublic, TicketDetail, TicketsPage, TicketActionRequest."""
+"""Ticket shapes on the wire: TicketPublic, TicketDetail, TicketsPage, NearbyTickets, TicketActionRequest."""
 
 from __future__ import annotations
 
@@ -97,6 +97,17 @@ class TicketsPage(BaseModel):
     items: list[TicketPublic]
     next_cursor: str | None
     limit: int
+
+
+class NearbyTicket(TicketPublic):
+    distance_m: float = Field(description="from the ticket asked about, in metres")
+
+
+class NearbyTickets(BaseModel):
+    """Open tickets of the same category around a ticket, nearest first: merge candidates."""
+
+    items: list[NearbyTicket]
+    radius_m: float
 
 
 class TicketActionRequest(BaseModel):

@@ -439,6 +439,10 @@ describe('the desk closes the loop', () => {
     // 合并: the second sighting joins the first ticket.
     await card(duplicate).click()
     await desk.locator('[data-action="merge"]').click()
+    // The candidates are the open tickets of the category around it, nearest first, with metres.
+    const nearest = desk.locator('form[data-form="merge"] select[name="into"] option').first()
+    expect(await nearest.getAttribute('value')).toBe(first)
+    expect(await nearest.textContent()).toContain('50 米')
     await desk.locator('form[data-form="merge"] select[name="into"]').selectOption(first)
     await desk.getByTestId('action-submit').click()
     await statusIs(desk, 'merged')

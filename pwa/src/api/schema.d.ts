@@ -607,6 +607,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tickets/{ticket_id}/nearby": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Nearby
+         * @description Open tickets of the same category around this one, nearest first: what a dispatcher merges.
+         */
+        get: operations["tickets_nearby"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/units": {
         parameters: {
             query?: never;
@@ -1040,6 +1060,128 @@ export interface components {
              * @enum {string}
              */
             status: "applied" | "duplicate" | "rejected";
+        };
+        /** NearbyTicket */
+        NearbyTicket: {
+            /** Category Code */
+            category_code: string;
+            /** Closed At */
+            closed_at: string | null;
+            /** Closed On Time */
+            closed_on_time: boolean | null;
+            /** Description */
+            description: string;
+            /** Dispatched At */
+            dispatched_at: string | null;
+            /**
+             * Distance M
+             * @description from the ticket asked about, in metres
+             */
+            distance_m: number;
+            /** Due At */
+            due_at: string | null;
+            /** Extension Count */
+            extension_count: number;
+            /** Filed At */
+            filed_at: string | null;
+            /** Grid Id */
+            grid_id: string | null;
+            /** Handled At */
+            handled_at: string | null;
+            /** Handled On Time */
+            handled_on_time: boolean | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            /** Merged Into Id */
+            merged_into_id: string | null;
+            /** Number */
+            number: string;
+            /**
+             * Overdue
+             * @default false
+             */
+            overdue: boolean;
+            /** Overdue At */
+            overdue_at: string | null;
+            /** Parked At */
+            parked_at: string | null;
+            /** Pending Extension */
+            pending_extension: {
+                [key: string]: unknown;
+            };
+            /** Photos Complete */
+            photos_complete: boolean;
+            /** Recheck Due At */
+            recheck_due_at: string | null;
+            /** Rechecked At */
+            rechecked_at: string | null;
+            /** Rejected At */
+            rejected_at: string | null;
+            /** Report Count */
+            report_count: number;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            /** Reporter Id */
+            reporter_id: string | null;
+            /** Return Count */
+            return_count: number;
+            /** Returned At */
+            returned_at: string | null;
+            /** Rework Count */
+            rework_count: number;
+            /** Routing Explanation */
+            routing_explanation: string;
+            /** Routing Rule */
+            routing_rule: string | null;
+            /** Signed At */
+            signed_at: string | null;
+            /** Source */
+            source: string;
+            /** Status */
+            status: string;
+            /** Street Id */
+            street_id: string | null;
+            /** Suggested Unit Id */
+            suggested_unit_id: string | null;
+            /** Unit Code */
+            unit_code?: string | null;
+            /** Unit Id */
+            unit_id: string | null;
+            /** Unit Name */
+            unit_name?: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Urge Count */
+            urge_count: number;
+            /** Urgent */
+            urgent: boolean;
+            /** Verified At */
+            verified_at: string | null;
+            /** Version */
+            version: number;
+        };
+        /**
+         * NearbyTickets
+         * @description Open tickets of the same category around a ticket, nearest first: merge candidates.
+         */
+        NearbyTickets: {
+            /** Items */
+            items: components["schemas"]["NearbyTicket"][];
+            /** Radius M */
+            radius_m: number;
         };
         /** NotificationPublic */
         NotificationPublic: {
@@ -3370,6 +3512,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TicketDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    tickets_nearby: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description search radius in metres */
+                radius_m?: number;
+            };
+            header?: never;
+            path: {
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NearbyTickets"];
                 };
             };
             /** @description Validation Error */

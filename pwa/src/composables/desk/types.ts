@@ -7,6 +7,8 @@ export type Ticket = S['TicketPublic']
 export type TicketDetail = S['TicketDetail']
 export type TicketEvent = S['TicketEventPublic']
 export type TicketsPage = S['TicketsPage']
+export type NearbyTicket = S['NearbyTicket']
+export type NearbyTickets = S['NearbyTickets']
 export type Unit = S['UnitPublic']
 export type Area = S['AreaPublic']
 export type Category = S['CategoryPublic']
@@ -62,6 +64,8 @@ export const parse = {
   detail: (v: unknown): TicketDetail | null =>
     isRecord(v) && isRecord(v.ticket) && Array.isArray(v.events) && Array.isArray(v.allowed_actions) ? (v as unknown as TicketDetail) : null,
   page: (v: unknown): TicketsPage | null => (isRecord(v) && Array.isArray(v.items) ? (v as unknown as TicketsPage) : null),
+  nearby: (v: unknown): NearbyTickets | null =>
+    isRecord(v) && Array.isArray(v.items) && typeof v.radius_m === 'number' ? (v as unknown as NearbyTickets) : null,
   items: <T>(v: unknown): { items: T[]; next_cursor: string | null } | null =>
     isRecord(v) && Array.isArray(v.items) ? (v as unknown as { items: T[]; next_cursor: string | null }) : null,
   unitStats: (v: unknown): UnitStats | null => (isRecord(v) && Array.isArray(v.groups) ? (v as unknown as UnitStats) : null),
