@@ -16,10 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.counters import CHANGE_SEQ, peek
 from models import ChangeAudience, ChangeLog
+from sync.area_scope import DESK_ROLES, area_scope
 from sync.render import reference_snapshot, render
 from sync.schemas import Change, PullResponse
-
-DESK_ROLES = ("dispatcher", "supervisor", "admin")
 
 
 def audience_keys(principal) -> list[str]:
@@ -64,13 +63,17 @@ async def pull(*, session: AsyncSession, principal, cursor: str | None, limit: i
         latest[(entity, entity_id)] = seq
     ordered = sorted(latest, key=latest.__getitem__)
     rendered = await render(session, principal, ordered)
+    areas = await area_scope(session, principal) if after == 0 or any(e == "area" for e, _ in ordered) else None
     changes = [Change(op="put" if data is not None else "del", type=entity, id=_public_id(entity, eid, data),
-                      data=data) for (entity, eid), data in zip(ordered, rendered, strict=True)]
+                      data=data) for (entity, eid), data in zip(ordered, rendered, strict=True)
+               # An area change reaches everyone ('all'); a phone keeps only its own areas.
+               if not (entity == "area" and data is not None and areas is not None
+                       and uuid.UUID(data["uuid"]) not in areas)]
     if after == 0:
         # Reference data seeded by migrations predates the change log: a phone starting from
-        # scratch gets all of it up front (every category and area — fine at city scale).
+        # scratch gets it up front (every category; the areas of sync.area_scope).
         snapshot = [Change(op="put", type=entity, id=key, data=data)
-                    for (entity, key), data in await reference_snapshot(session)]
+                    for (entity, key), data in await reference_snapshot(session, areas)]
         seen = {(c.type, c.id) for c in snapshot}
         changes = snapshot + [c for c in changes if (c.type, c.id) not in seen]
     next_cursor = seqs[-1] if has_more else high

@@ -152,10 +152,15 @@ async def _lookup(session: AsyncSession, model, ids: set) -> dict:
     return {row.id: row for row in (await session.execute(select(model).where(model.id.in_(ids)))).scalars()}
 
 
-async def reference_snapshot(session: AsyncSession) -> list[tuple[Key, dict[str, Any]]]:
-    """Every category and area, for a phone starting from scratch (seeded rows predate the log)."""
+async def reference_snapshot(session: AsyncSession,
+                             area_ids: set[uuid.UUID] | None) -> list[tuple[Key, dict[str, Any]]]:
+    """Every category, and the areas in `area_ids` (None: all), for a phone starting from scratch
+    (seeded rows predate the log). A scope holds each area's ancestors, so parent codes resolve."""
     cats = (await session.execute(select(Category).order_by(Category.sort_order, Category.code))).scalars().all()
-    areas = (await session.execute(select(Area).order_by(Area.code))).scalars().all()
+    stmt = select(Area).order_by(Area.code)
+    if area_ids is not None:
+        stmt = stmt.where(Area.id.in_(area_ids))
+    areas = (await session.execute(stmt)).scalars().all()
     codes = {a.id: a.code for a in areas}
     return ([(("category", c.code), category_data(c)) for c in cats]
             + [(("area", a.code), area_data(a, codes.get(a.parent_id))) for a in areas])

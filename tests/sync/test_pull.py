@@ -35,8 +35,8 @@ def of(changes, kind: str) -> dict[str, dict]:
 
 @pytest.fixture
 async def city(client, session):
-    unit, other_unit = await make_unit(session), await make_unit(session)
     grid = await make_area(session)
+    unit, other_unit = await make_unit(session, jurisdiction=[grid]), await make_unit(session)
     category = await make_category(session)
     handler = await make_user(session, roles=["unit_handler"], unit_id=unit.id)
     worker = await make_user(session, roles=["grid_worker"], grids=[grid])

@@ -1,0 +1,60 @@
+"""Which areas a phone keeps: DESIGN §6's "reference data (categories, their areas)".
+
+Areas travel with their polygons, and a city can have thousands of grids, so a phone gets the
+areas its user works in, not the whole city:
+
+- desk roles (dispatcher, supervisor, admin): every area;
+- a grid worker: their grids, the other grids of the same communities (a problem across the
+  street is still theirs to report), and the ancestors up to the district;
+- unit staff: their unit's jurisdiction, everything under it, and its ancestors;
+- anyone else (volunteers, staff of a unit without a jurisdiction): the coarse levels (district,
+  street, community), so the report screen's map, which has no tiles, still has outlines.
+
+A user holding several roles gets the union.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Area, UnitJurisdiction
+
+DESK_ROLES = ("dispatcher", "supervisor", "admin")
+COARSE_LEVELS = ("district", "street", "community")
+
+
+async def area_scope(session: AsyncSession, principal) -> set[uuid.UUID] | None:
+    """The ids of the areas this user's phone keeps; None means every area."""
+    if principal.has(*DESK_ROLES):
+        return None
+    rows = (await session.execute(select(Area.id, Area.parent_id, Area.level))).all()
+    parent = {area_id: parent_id for area_id, parent_id, _ in rows}
+    children: dict[uuid.UUID | None, list[uuid.UUID]] = defaultdict(list)
+    for area_id, parent_id, _ in rows:
+        children[parent_id].append(area_id)
+
+    scope: set[uuid.UUID] = set()
+    for grid in principal.grid_ids:
+        if grid in parent:
+            scope.update(children[parent[grid]] if parent[grid] is not None else [grid])
+    if principal.unit_id is not None:
+        jurisdiction = (await session.execute(select(UnitJurisdiction.area_id)
+                                              .where(UnitJurisdiction.unit_id == principal.unit_id))).scalars()
+        stack = [a for a in jurisdiction if a in parent]
+        while stack:
+            area_id = stack.pop()
+            if area_id not in scope:
+                scope.add(area_id)
+                stack.extend(children[area_id])
+    if not scope:
+        return {area_id for area_id, _, level in rows if level in COARSE_LEVELS}
+    for area_id in list(scope):  # and every ancestor, for names and outlines
+        up = parent.get(area_id)
+        while up is not None and up not in scope:
+            scope.add(up)
+            up = parent.get(up)
+    return scope
