@@ -21,7 +21,9 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Area, UnitJurisdiction
+from api.auth.deps import load_principal
+from models import Area, UnitJurisdiction, User
+from sync.changes import record_change
 
 DESK_ROLES = ("dispatcher", "supervisor", "admin")
 COARSE_LEVELS = ("district", "street", "community")
@@ -58,3 +60,20 @@ async def area_scope(session: AsyncSession, principal) -> set[uuid.UUID] | None:
             scope.add(up)
             up = parent.get(up)
     return scope
+
+
+async def user_scope(session: AsyncSession, user: User) -> set[uuid.UUID] | None:
+    """area_scope for a user as their next request would see them."""
+    return await area_scope(session, await load_principal(session, user))
+
+
+async def queue_new_areas(session: AsyncSession, user: User, before: set[uuid.UUID] | None) -> None:
+    """After an admin changed what `user` works on (grids, unit, roles, a unit's jurisdiction):
+    queue the areas their phone does not hold yet to that user alone, so the next pull brings them.
+    `before` is user_scope from before the change. Areas that left the scope are not taken back."""
+    if before is None:
+        return  # the phone already holds every area
+    after = await user_scope(session, user)
+    new = Area.id.not_in(before) if after is None else Area.id.in_(after - before)
+    for code in sorted((await session.execute(select(Area.code).where(new))).scalars()):
+        await record_change(session, entity="area", entity_id=code, audience={f"user:{user.id}"})

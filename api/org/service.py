@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Conflict, NotFound, ValidationFailed
@@ -19,8 +22,9 @@ from api.org.schemas import (
     UnitsPage,
     UnitUpdate,
 )
-from models import Area, Unit, utcnow
+from models import Area, Unit, User, utcnow
 from models.org import AREA_LEVELS
+from sync.area_scope import queue_new_areas, user_scope
 from sync.changes import record_change
 
 
@@ -193,9 +197,15 @@ async def update_unit(*, session: AsyncSession, unit: Unit, data: UnitUpdate) ->
         unit.calendar = _calendar(data.calendar or {})
     if "parent" in sent:
         unit.parent_id = await _parent_id(session, unit, data.parent)
+    staff: list[tuple[User, set[uuid.UUID] | None]] = []
     if "jurisdiction" in sent:
+        # Their phones keep the unit's areas (sync.area_scope): note what they hold now.
+        for user in (await session.execute(select(User).where(User.unit_id == unit.id))).scalars():
+            staff.append((user, await user_scope(session, user)))
         await repo.set_jurisdiction(session, unit.id, await _area_ids(session, data.jurisdiction or []))
     unit.updated_at = utcnow()
     await session.flush()
+    for user, before in staff:
+        await queue_new_areas(session, user, before)
     await bump_city_version(session)
     return unit

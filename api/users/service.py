@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.deps import load_principal
 from api.auth.repository import revoke_all
 from api.auth.security import hash_password
 from api.errors import Conflict, NotFound, ValidationFailed
@@ -18,8 +15,7 @@ from api.users import repository as repo
 from api.users.schemas import UserAdminPublic, UserCreate, UsersPage, UserUpdate
 from models import Area, Unit, User, utcnow
 from models.users import ROLES
-from sync.area_scope import area_scope
-from sync.changes import record_change
+from sync.area_scope import queue_new_areas, user_scope
 
 
 async def create_user_cli(*, username: str, password: str, name: str | None, roles: list[str],
@@ -135,7 +131,7 @@ async def create_user(*, session: AsyncSession, data: UserCreate) -> User:
 async def update_user(*, session: AsyncSession, user: User, data: UserUpdate) -> User:
     sent = data.model_fields_set
     places_changed = bool(sent & {"roles", "unit", "grids"})
-    areas_before = await area_scope(session, await load_principal(session, user)) if places_changed else None
+    areas_before = await user_scope(session, user) if places_changed else None
     if "name" in sent and data.name is not None:
         user.name = data.name
     if "phone" in sent:
@@ -156,19 +152,9 @@ async def update_user(*, session: AsyncSession, user: User, data: UserUpdate) ->
         user.active = data.active
     await session.flush()
     if places_changed:
-        await _send_new_areas(session, user, areas_before)
+        await queue_new_areas(session, user, areas_before)
     if signed_out:
         # A reset or a disabled account ends every session: refresh tokens stop working now.
         await revoke_all(session, user.id, utcnow())
     return user
 
-
-async def _send_new_areas(session: AsyncSession, user: User, before: set[uuid.UUID] | None) -> None:
-    """New grids, unit or roles bring areas the user's phone does not hold yet (sync.area_scope):
-    queue them to that user alone, so the next pull brings them."""
-    after = await area_scope(session, await load_principal(session, user))
-    if before is None:
-        return  # the phone already holds every area
-    new = Area.id.not_in(before) if after is None else Area.id.in_(after - before)
-    for code in sorted((await session.execute(select(Area.code).where(new))).scalars()):
-        await record_change(session, entity="area", entity_id=code, audience={f"user:{user.id}"})

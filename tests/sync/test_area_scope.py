@@ -91,3 +91,16 @@ async def test_a_new_grid_brings_its_areas_on_the_next_pull(client, session, tow
 
     changes, _ = await pull_all(client, bearer(worker), "gw3", cursor)
     assert area_codes(changes) == codes(town, "c2", "g21")  # only what the phone lacked
+
+
+async def test_a_wider_jurisdiction_brings_its_areas_to_the_units_phones(client, session, town):
+    unit = await make_unit(session, jurisdiction=[town["c2"]])
+    handler = await make_user(session, roles=["unit_handler"], unit_id=unit.id)
+    _, cursor = await first_sync(client, handler, "uh3")
+    admin = await make_user(session, roles=["admin"])
+    r = await client.patch(f"/api/v1/units/{unit.code}", json={"jurisdiction": [town["c2"].code, town["c1"].code]},
+                           headers=await login(client, admin.username))
+    assert r.status_code == 200, r.text
+
+    changes, _ = await pull_all(client, bearer(handler), "uh3", cursor)
+    assert area_codes(changes) == codes(town, "c1", "g11", "g12")
