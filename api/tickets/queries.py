@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, String, and_, cast, false, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.deps import Principal
@@ -19,7 +19,7 @@ from api.errors import BadRequest
 from api.reports.service import open_tickets_near, report_public
 from api.tickets import repository as repo
 from api.tickets.scope import actions_for, ticket_filter
-from api.tickets.workflow import CLOCK_RUNNING, allowed_actions, is_overdue
+from api.tickets.workflow import CLOCK_RUNNING, OPEN, allowed_actions, is_overdue
 from models import Area, RoutingDecision, Ticket, Unit, User, utcnow
 
 MAX_LIMIT = 100
@@ -90,6 +90,33 @@ async def nearby_open(session: AsyncSession, ticket: Ticket, *, radius_m: float,
     units = await _units(session, {other.unit_id for other, _ in near})
     return {"items": [{**ticket_public(other, units), "distance_m": round(d, 1)} for other, d in near],
             "radius_m": radius_m}
+
+
+MAP_LIMIT = 5000
+
+
+async def map_points(session: AsyncSession, principal: Principal, *, limit: int = MAP_LIMIT
+                     ) -> tuple[dict[str, Any], str]:
+    """Every open ticket the caller may see, as map points (the most recent `limit` if more),
+    and an ETag over what is shown."""
+    now = utcnow()
+    where = (Ticket.status.in_(sorted(OPEN)), ticket_filter(principal))
+    rows = (await session.execute(
+        select(Ticket.id, Ticket.number, Ticket.status, Ticket.category_code, Ticket.lat, Ticket.lon,
+               Ticket.due_at, Ticket.version, Ticket.updated_at, Unit.name)
+        .outerjoin(Unit, Unit.id == Ticket.unit_id).where(*where)
+        .order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(limit + 1))).all()
+    truncated = len(rows) > limit
+    rows = rows[:limit]
+    total = len(rows) if not truncated else (await session.execute(
+        select(func.count()).select_from(Ticket).where(*where))).scalar_one()
+    items = [{"id": r.id, "number": r.number, "status": r.status, "category_code": r.category_code,
+              "lat": r.lat, "lon": r.lon, "unit_name": r.name,
+              "overdue": r.status in CLOCK_RUNNING and r.due_at is not None and r.due_at < now} for r in rows]
+    shown = "|".join(f"{r.id}:{r.version}:{r.updated_at}:{i['overdue']}" for r, i in zip(rows, items, strict=True))
+    digest = hashlib.sha256(f"map|{principal.id}|{total}|{shown}".encode()).hexdigest()[:32]
+    etag = f'W/"{digest}"'
+    return {"items": items, "total": total, "truncated": truncated}, etag
 
 
 async def _units(session: AsyncSession, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, Unit]:

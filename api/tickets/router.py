@@ -11,7 +11,7 @@ from api.auth.deps import CurrentUser, Principal, require_roles
 from api.db import SessionDep
 from api.tickets import queries, service
 from api.tickets.deps import CurrentTicket
-from api.tickets.schemas import NearbyTickets, TicketActionRequest, TicketDetail, TicketsPage
+from api.tickets.schemas import MapPoints, NearbyTickets, TicketActionRequest, TicketDetail, TicketsPage
 
 router = APIRouter(tags=["tickets"])
 
@@ -112,6 +112,17 @@ async def overdue(request: Request, response: Response, session: SessionDep, q: 
                   principal: Annotated[Principal, Depends(require_roles("supervisor", "dispatcher"))]):
     return await _page(request, response, session, _default_sort(request, q, "due_at", "asc"), principal,
                        "overdue")
+
+
+@router.get("/queues/map", response_model=MapPoints, operation_id="queues_map", responses=_LIST_RESPONSES)
+async def map_points(request: Request, response: Response, session: SessionDep,
+                     principal: Annotated[Principal, Depends(require_roles("supervisor", "dispatcher"))]):
+    """Every open ticket in the caller's scope as a map point (up to 5,000, most recent first)."""
+    body, etag = await queries.map_points(session, principal)
+    if etag in _if_none_match(request):
+        return Response(status_code=304, headers={"ETag": etag})
+    response.headers["ETag"] = etag
+    return MapPoints.model_validate(body)
 
 
 def _default_sort(request: Request, q: queries.TicketQuery, sort: str, order: str) -> queries.TicketQuery:

@@ -116,3 +116,22 @@ class TicketActionRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     base_version: int | None = Field(default=None, ge=1)
+
+
+class MapPoint(BaseModel):
+    """One open ticket on the supervisors' map: just what a marker and its tooltip need."""
+
+    id: uuid.UUID
+    number: str
+    status: str
+    category_code: str
+    lat: float
+    lon: float
+    overdue: bool
+    unit_name: str | None
+
+
+class MapPoints(BaseModel):
+    items: list[MapPoint]
+    total: int = Field(description="open tickets in the caller's scope")
+    truncated: bool = Field(description="more than `items` are open: the most recently reported are shown")

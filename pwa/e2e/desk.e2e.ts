@@ -328,6 +328,10 @@ describe('the desk closes the loop', () => {
     await sup.goto('/desk/map')
     const marker = sup.locator('[data-testid="open-map"] path.leaflet-interactive[fill="#0d47a1"], [data-testid="open-map"] path.leaflet-interactive[fill="#b71c1c"]')
     await marker.first().waitFor()
+    // Every open ticket in scope is on it (the list used to stop at 100), and the legend counts them.
+    const onMap = await (await Api.login(baseUrl, 'supervisor')).get<{ total: number; items: unknown[] }>('/api/v1/queues/map')
+    await sup.getByTestId('map-count').filter({ hasText: `在办 ${onMap.total} 件` }).waitFor()
+    expect(await marker.count()).toBe(onMap.items.length)
     await shoot(sup, shots, '07-map-open', () => marker.first().waitFor())
   })
 

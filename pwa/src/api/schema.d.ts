@@ -318,6 +318,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/queues/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Map Points
+         * @description Every open ticket in the caller's scope as a map point (up to 5,000, most recent first).
+         */
+        get: operations["queues_map"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/queues/overdue": {
         parameters: {
             query?: never;
@@ -1019,6 +1039,46 @@ export interface components {
             tianditu_key?: string | null;
             /** Url Template */
             url_template?: string | null;
+        };
+        /**
+         * MapPoint
+         * @description One open ticket on the supervisors' map: just what a marker and its tooltip need.
+         */
+        MapPoint: {
+            /** Category Code */
+            category_code: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            /** Number */
+            number: string;
+            /** Overdue */
+            overdue: boolean;
+            /** Status */
+            status: string;
+            /** Unit Name */
+            unit_name: string | null;
+        };
+        /** MapPoints */
+        MapPoints: {
+            /** Items */
+            items: components["schemas"]["MapPoint"][];
+            /**
+             * Total
+             * @description open tickets in the caller's scope
+             */
+            total: number;
+            /**
+             * Truncated
+             * @description more than `items` are open: the most recently reported are shown
+             */
+            truncated: boolean;
         };
         /** MarkedRead */
         MarkedRead: {
@@ -2821,6 +2881,33 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    queues_map: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapPoints"];
+                };
+            };
+            /** @description Not modified since the ETag in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

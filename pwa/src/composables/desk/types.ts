@@ -9,6 +9,8 @@ export type TicketEvent = S['TicketEventPublic']
 export type TicketsPage = S['TicketsPage']
 export type NearbyTicket = S['NearbyTicket']
 export type NearbyTickets = S['NearbyTickets']
+export type MapPoint = S['MapPoint']
+export type MapPoints = S['MapPoints']
 export type Unit = S['UnitPublic']
 export type Area = S['AreaPublic']
 export type Category = S['CategoryPublic']
@@ -64,6 +66,8 @@ export const parse = {
   detail: (v: unknown): TicketDetail | null =>
     isRecord(v) && isRecord(v.ticket) && Array.isArray(v.events) && Array.isArray(v.allowed_actions) ? (v as unknown as TicketDetail) : null,
   page: (v: unknown): TicketsPage | null => (isRecord(v) && Array.isArray(v.items) ? (v as unknown as TicketsPage) : null),
+  mapPoints: (v: unknown): MapPoints | null =>
+    isRecord(v) && Array.isArray(v.items) && typeof v.total === 'number' ? (v as unknown as MapPoints) : null,
   nearby: (v: unknown): NearbyTickets | null =>
     isRecord(v) && Array.isArray(v.items) && typeof v.radius_m === 'number' ? (v as unknown as NearbyTickets) : null,
   items: <T>(v: unknown): { items: T[]; next_cursor: string | null } | null =>

@@ -8,8 +8,12 @@ import { parse, type Ticket } from './types'
 
 export const POLL_MS = 15_000
 
-export function useQueue(path: Ref<string>) {
-  const items = shallowRef<Ticket[]>([])
+/** `parser` reads one answer (default: a TicketsPage); `body` keeps the whole of the last one. */
+export function useQueue<T = Ticket, B extends { items: T[] } = { items: T[] }>(
+  path: Ref<string>, parser: (v: unknown) => B | null = parse.page as unknown as (v: unknown) => B | null,
+) {
+  const items = shallowRef<T[]>([])
+  const body = shallowRef<B | null>(null)
   const loading = ref(false)
   const loaded = ref(false)
   const error = ref<unknown>(null)
@@ -24,8 +28,9 @@ export function useQueue(path: Ref<string>) {
     const headers: Record<string, string> = etag && !force ? { 'If-None-Match': etag } : {}
     const res = await api.send('GET', path.value, { headers, accept: [304] })
     if (res.status === 304) return
-    const page = await parseOurs(res, parse.page)
+    const page = await parseOurs(res, parser)
     etag = res.headers.get('etag')
+    body.value = page
     items.value = page.items
     updatedAt.value = new Date()
   }
@@ -76,5 +81,5 @@ export function useQueue(path: Ref<string>) {
     document.removeEventListener('visibilitychange', onVisibility)
     unsubscribe()
   })
-  return { items, loading, loaded, error, updatedAt, refresh }
+  return { items, body, loading, loaded, error, updatedAt, refresh }
 }
