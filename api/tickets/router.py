@@ -117,7 +117,7 @@ async def overdue(request: Request, response: Response, session: SessionDep, q: 
 @router.get("/queues/map", response_model=MapPoints, operation_id="queues_map", responses=_LIST_RESPONSES)
 async def map_points(request: Request, response: Response, session: SessionDep,
                      principal: Annotated[Principal, Depends(require_roles("supervisor", "dispatcher"))]):
-    """Every open ticket in the caller's scope as a map point (up to 5,000, most recent first)."""
+    """Every open ticket in the caller's scope as a map point (up to 2,000, most recent first)."""
     body, etag = await queries.map_points(session, principal)
     if etag in _if_none_match(request):
         return Response(status_code=304, headers={"ETag": etag})
