@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from api.tickets.workflow import STATUSES, TABLE, allowed_actions
 from models import TicketEvent
-from tests.api.tickets.factories import auth, make_city, make_people, make_ticket, sha
+from tests.api.tickets.factories import auth, make_ticket, sha
 from tests.factories import make_user
 
 # Evidence that satisfies every action's payload, so only the state can refuse.
@@ -17,16 +17,6 @@ FULL = {"reason": "理由", "note": "备注", "photos": [sha(1)], "hours": 4}
 
 DISALLOWED = [(status, action) for status in STATUSES for action in TABLE
               if status not in TABLE[action].from_states]
-
-
-@pytest.fixture
-async def city(session):
-    return await make_city(session)
-
-
-@pytest.fixture
-async def people(session, city):
-    return await make_people(session, city)
 
 
 async def post_action(client, settings, user, ticket, action, body=None):

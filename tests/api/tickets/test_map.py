@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from api.tickets import queries
 from models import utcnow
-from tests.api.tickets.factories import as_principal, auth, make_city, make_people, make_ticket
-
-
-@pytest.fixture
-async def city(session):
-    return await make_city(session)
-
-
-@pytest.fixture
-async def people(session, city):
-    return await make_people(session, city)
+from tests.api.tickets.factories import as_principal, auth, make_ticket
 
 
 async def test_open_tickets_only_with_overdue_and_unit(client, settings, session, city, people):

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from api.reports import repository as report_repo
-from tests.api.tickets.factories import auth, make_city, make_people, make_ticket
+from tests.api.tickets.factories import auth, make_ticket
 from tests.factories import make_category
 
 LAT, LON = 32.0005, 118.0005
 M = 1 / 111_195  # degrees of latitude per metre
-
-
-@pytest.fixture
-async def city(session):
-    return await make_city(session)
-
-
-@pytest.fixture
-async def people(session, city):
-    return await make_people(session, city)
 
 
 async def test_open_tickets_of_the_category_within_the_radius_nearest_first(client, settings, session, city, people):

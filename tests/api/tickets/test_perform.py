@@ -10,18 +10,8 @@ from sqlalchemy import select
 from api.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from api.tickets.service import perform
 from models import ChangeAudience, ChangeLog, Notification, Report, TicketEvent, utcnow
-from tests.api.tickets.factories import City, as_principal, make_city, make_people, make_ticket, sha
+from tests.api.tickets.factories import as_principal, make_ticket, sha
 from tests.factories import make_unit, make_user
-
-
-@pytest.fixture
-async def city(session) -> City:
-    return await make_city(session)
-
-
-@pytest.fixture
-async def people(session, city):
-    return await make_people(session, city)
 
 
 async def act(session, people, role, ticket, action, payload=None, base_version=None):

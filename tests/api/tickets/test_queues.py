@@ -7,18 +7,8 @@ from datetime import timedelta
 import pytest
 
 from models import utcnow
-from tests.api.tickets.factories import auth, make_city, make_people, make_ticket
+from tests.api.tickets.factories import auth, make_ticket
 from tests.factories import make_area, make_unit, make_user
-
-
-@pytest.fixture
-async def city(session):
-    return await make_city(session)
-
-
-@pytest.fixture
-async def people(session, city):
-    return await make_people(session, city)
 
 
 async def get(client, settings, user, path, **params):
