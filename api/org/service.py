@@ -24,7 +24,7 @@ from api.org.schemas import (
 )
 from models import Area, Unit, User, utcnow
 from models.org import AREA_LEVELS
-from sync.area_scope import queue_new_areas, user_scope
+from sync.area_scope import load_tree, queue_new_areas, user_scope
 from sync.changes import record_change
 
 
@@ -198,14 +198,16 @@ async def update_unit(*, session: AsyncSession, unit: Unit, data: UnitUpdate) ->
     if "parent" in sent:
         unit.parent_id = await _parent_id(session, unit, data.parent)
     staff: list[tuple[User, set[uuid.UUID] | None]] = []
+    tree = None
     if "jurisdiction" in sent:
         # Their phones keep the unit's areas (sync.area_scope): note what they hold now.
+        tree = await load_tree(session)  # the areas themselves do not change here
         for user in (await session.execute(select(User).where(User.unit_id == unit.id))).scalars():
-            staff.append((user, await user_scope(session, user)))
+            staff.append((user, await user_scope(session, user, tree)))
         await repo.set_jurisdiction(session, unit.id, await _area_ids(session, data.jurisdiction or []))
     unit.updated_at = utcnow()
     await session.flush()
     for user, before in staff:
-        await queue_new_areas(session, user, before)
+        await queue_new_areas(session, user, before, tree)
     await bump_city_version(session)
     return unit

@@ -1,4 +1,5 @@
-"""Ticket shapes on the wire: TicketPublic, TicketDetail, TicketsPage, NearbyTickets, TicketActionRequest."""
+"""Ticket shapes on the wire: TicketPublic, TicketDetail, TicketsPage, NearbyTickets, MapPoints,
+TicketActionRequest."""
 
 from __future__ import annotations
 

@@ -14,18 +14,8 @@ from api.errors import Conflict, Forbidden, ValidationFailed
 from api.reports.schemas import ReportCreate
 from api.reports.service import create_report, haversine_m, mark_photos_stored
 from models import Media, Report, RoutingDecision, Ticket, TicketEvent
-from tests.api.tickets.factories import City, as_principal, make_city, make_people, make_ticket, sha
+from tests.api.tickets.factories import City, as_principal, make_ticket, sha
 from tests.factories import make_user
-
-
-@pytest.fixture
-async def city(session) -> City:
-    return await make_city(session)
-
-
-@pytest.fixture
-async def people(session, city):
-    return await make_people(session, city)
 
 
 def payload(point=City.P1, **kw) -> ReportCreate:

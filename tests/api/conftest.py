@@ -1,4 +1,4 @@
-"""The small city and one user per role that the ticket tests share (tests/api/tickets/factories.py)."""
+"""The small city and one user per role that the ticket and report tests share (tests/api/tickets/factories.py)."""
 
 from __future__ import annotations
 
