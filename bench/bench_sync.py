@@ -80,17 +80,17 @@ async def _photos_only(base: str, tmp: Path, meter: Callable[[], dict[str, float
     """The media path alone (HEAD + PUT + validate/strip/thumbnail + store), no report intake."""
     from sync.client.client import Phone
     from sync.client.outbox import Outbox
-    from sync.client.simulate import base_photo, unique
+    from sync.client.simulate import base_photo, phone_http, unique
 
     photo = base_photo(PHOTO_KB)
-    http = httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=DEVICES * 2))
     phones = []
     for i in range(DEVICES):
         outbox = Outbox(tmp / "photo-phones" / f"p{i}.db")
         for j in range(photos_per_phone):
             data = unique(photo, f"only-{i}-{j}-{uuid.uuid4().hex}")
             outbox.add_photo(data)
-        phones.append(Phone(base_url=base, outbox=outbox, username="grid01", password="Demo@2026", http=http))
+        phones.append(Phone(base_url=base, outbox=outbox, username="grid01", password="Demo@2026",
+                            http=phone_http()))
     try:
         for p in phones:
             await p.login()
@@ -100,7 +100,7 @@ async def _photos_only(base: str, tmp: Path, meter: Callable[[], dict[str, float
         elapsed = time.perf_counter() - started
         cpu_after = meter()
     finally:
-        await http.aclose()
+        await asyncio.gather(*(p.http.aclose() for p in phones))
     sent = sum(p.photos_sent for p in phones)
     mb = sum(p.photo_bytes_sent for p in phones) / 1e6
     out = {"photos": sent, "seconds": round(elapsed, 2), "photos_per_s": round(sent / elapsed, 1),
