@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -212,39 +211,27 @@ async def next_ticket_number(session: AsyncSession, now: datetime) -> str:
 
 
 async def mark_photos_stored(session: AsyncSession, sha256: str) -> None:
-    """Called by media when a photo lands: flip photos_complete where every hash is now stored."""
+    """Called by media when a photo lands (its row already inserted in this transaction): flip
+    photos_complete on the reports and tickets that now have every photo they use.
+
+    Tickets first, locked: a report's ticket is never complete while the report waits, so the
+    ticket locks also serialise two uploads finishing the same reports."""
     now = utcnow()
-    reports = await repo.incomplete_reports_with(session, sha256)
-    stored = await ticket_repo.stored_hashes(session, {h for r in reports for h in (*r.photos, *r.after_photos)})
-    stored.add(sha256)  # ours: inserted in this transaction
-    ticket_ids: set[uuid.UUID] = set()
-    for report in reports:
-        if stored.issuperset((*report.photos, *report.after_photos)):
-            report.photos_complete = True
-            await record_change(session, entity="report", entity_id=str(report.id),
-                                audience={f"user:{report.reporter_id}"})
-        if report.ticket_id is not None:
-            ticket_ids.add(report.ticket_id)
-    ticket_ids |= await repo.incomplete_tickets_with_event_photo(session, sha256)
-    for ticket_id in sorted(ticket_ids):
-        ticket = await ticket_repo.get_ticket(session, ticket_id)
-        if ticket is None or ticket.photos_complete:
+    tickets = await repo.lock_incomplete_tickets_using(session, sha256)
+    for report_id, reporter_id in await repo.complete_reports_using(session, sha256):
+        await record_change(session, entity="report", entity_id=str(report_id), audience={f"user:{reporter_id}"})
+    counts = await repo.ticket_photo_counts(session, (ticket.id for ticket in tickets))
+    for ticket in tickets:
+        photos, waiting = counts[ticket.id]
+        if waiting:
             continue
-        ticket_reports = await ticket_repo.reports_of(session, ticket.id)
-        hashes = {h for r in ticket_reports for h in (*r.photos, *r.after_photos)}
-        hashes |= await repo.event_photo_hashes(session, ticket.id)
-        unknown = hashes - stored
-        if unknown:
-            stored |= await ticket_repo.stored_hashes(session, unknown)
-            if not stored.issuperset(unknown):
-                continue
         # Not a version bump: finishing an upload must not make anyone's pending action stale.
         ticket.photos_complete = True
         ticket.updated_at = now
         session.add(TicketEvent(ticket_id=ticket.id, action="photos_complete", from_status=ticket.status,
                                 to_status=None, actor_id=None, actor_role="system", unit_id=ticket.unit_id,
-                                at=now, data={"photos": len(hashes)}))
-        await record_ticket_change(session, ticket, reports=ticket_reports)
+                                at=now, data={"photos": photos}))
+        await record_ticket_change(session, ticket)
     await session.flush()
 
 
