@@ -44,5 +44,6 @@ class PhotoRef(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=Column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True))
     sha256: str = Field(max_length=64, index=True)
-    report_id: uuid.UUID | None = Field(default=None, foreign_key="report.id")
-    event_id: uuid.UUID | None = Field(default=None, foreign_key="ticket_event.id")
+    # Indexed both ways: completion asks "which photos does this ticket's report/event still wait for".
+    report_id: uuid.UUID | None = Field(default=None, foreign_key="report.id", index=True)
+    event_id: uuid.UUID | None = Field(default=None, foreign_key="ticket_event.id", index=True)
