@@ -111,6 +111,64 @@ async def _photos_only(base: str, tmp: Path, meter: Callable[[], dict[str, float
     return out
 
 
+def python_speed() -> float:
+    """Seconds for a fixed pure-Python loop: this machine's speed at the moment of the run.
+
+    The 2-core VM here varies by ±15 % from one minute to the next (same loop, idle machine:
+    0.53–0.70 s), so CPU-per-report figures from different runs compare only alongside this."""
+    best = float("inf")
+    for _ in range(3):
+        started, x = time.perf_counter(), 0
+        for i in range(1_000_000):
+            x += i * i
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
+async def _request_floor(base: str, meter: Callable[[], dict[str, float]], n: int = 1000) -> dict:
+    """Server CPU per request for the cheapest requests a photo needs, 10 at a time: `/healthz`
+    (the HTTP stack and middleware only) and `HEAD /media/{sha}` for a photo we lack (sign-in check
+    plus one read: what every sync request pays before doing its own work)."""
+    from sync.client.simulate import phone_http
+
+    clients = [phone_http() for _ in range(10)]
+    login = await clients[0].post(base + "/api/v1/auth/login", json={"username": "grid01", "password": "Demo@2026"})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    cases = {"healthz": ("GET", "/healthz", {}),
+             "head_media_signed_in": ("HEAD", "/api/v1/media/" + "0" * 64, headers)}
+    out = {}
+    try:
+        for name, (method, path, hdrs) in cases.items():
+            async def loop(http: httpx.AsyncClient, method=method, path=path, hdrs=hdrs) -> None:
+                for _ in range(n // len(clients)):
+                    await http.request(method, base + path, headers=hdrs)
+
+            before = meter()
+            await asyncio.gather(*(loop(c) for c in clients))
+            after = meter()
+            out[name] = round((after["server"] - before["server"]) / n * 1000, 2)
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    print(f"server CPU per request (ms): {out}", flush=True)
+    return out
+
+
+def _image_ms() -> float:
+    """Median ms of api.media.processing.process_image on this run's photo, in this process."""
+    import statistics
+
+    from api.media.processing import process_image
+    from sync.client.simulate import base_photo
+
+    photo = base_photo(PHOTO_KB)
+    times = []
+    for _ in range(30):
+        started = time.perf_counter()
+        process_image(photo)
+        times.append(time.perf_counter() - started)
+    return round(statistics.median(times) * 1000, 2)
+
+
 def cpu_meter(server_pid: int) -> Callable[[], dict[str, float]]:
     """CPU-seconds so far of the server (supervisor and workers), PostgreSQL's processes, and this
     process (the phones), read from /proc; Linux only, empty elsewhere."""
@@ -155,6 +213,11 @@ def run(tmp: Path) -> dict:
         result["load_before"] = [round(x, 2) for x in load]
         result["server_workers"] = WORKERS
         result["photos_only"] = asyncio.run(_photos_only(base, tmp, cpu_meter(server.pid)))
+        result["request_floor_ms"] = asyncio.run(_request_floor(base, cpu_meter(server.pid)))
+        result["process_image_ms"] = _image_ms()
+        result["python_loop_s"] = python_speed()
+        print(f"process_image on this photo: {result['process_image_ms']} ms (median); "
+              f"1M-iteration Python loop: {result['python_loop_s']} s", flush=True)
         return result
     finally:
         if server is not None:
