@@ -20,6 +20,7 @@ from api.org.city_version import bump_city_version
 from api.org.citypack import CityPack, Known, parse_pack
 from models import Area, Category, RoadSegment, RoutingRule, Unit, UnitJurisdiction, User, UserGrid, utcnow
 from models.org import AREA_LEVELS
+from sync.area_scope import AreaTree, load_tree, queue_new_areas, user_scope
 from sync.changes import record_change
 
 Summary = dict[str, dict[str, int]]
@@ -43,11 +44,13 @@ async def import_city_pack(session: AsyncSession, files: dict[str, bytes]) -> Su
 async def write_pack(session: AsyncSession, pack: CityPack) -> Summary:
     tally: dict[str, Tally] = {k: Tally() for k in ("areas", "units", "roads", "rules", "users")}
     area_ids = await _write_areas(session, pack, tally["areas"])
-    unit_ids = await _write_units(session, pack, area_ids, tally["units"])
+    # The areas are final from here on; one tree serves every user's before/after scope.
+    tree = await load_tree(session)
+    unit_ids = await _write_units(session, pack, area_ids, tally["units"], tree)
     await _write_roads(session, pack, unit_ids, tally["roads"])
     await _write_rules(session, pack, area_ids, unit_ids, tally["rules"])
     if pack.users is not None:
-        await _write_users(session, pack, area_ids, unit_ids, tally["users"])
+        await _write_users(session, pack, area_ids, unit_ids, tally["users"], tree)
     city_changed = any(tally[k]["created"] or tally[k]["updated"] for k in ("areas", "units", "roads", "rules"))
     if city_changed:
         await bump_city_version(session)
@@ -94,7 +97,20 @@ async def _write_areas(session, pack: CityPack, tally: Tally) -> dict[str, uuid.
     return ids
 
 
-async def _write_units(session, pack: CityPack, area_ids, tally: Tally) -> dict[str, uuid.UUID]:
+async def _scopes_of(session, users, tree: AreaTree) -> list[tuple[User, set[uuid.UUID] | None]]:
+    """What each user's phone holds now (sync.area_scope), to queue what a change adds to it."""
+    return [(user, await user_scope(session, user, tree)) for user in users]
+
+
+async def _queue_new_areas(session, scopes: list[tuple[User, set[uuid.UUID] | None]], tree: AreaTree) -> None:
+    # As the admin API does for one unit or user: the areas a changed jurisdiction, grid list,
+    # unit or role brings into a phone's scope reach that phone on its next pull, even though
+    # the areas themselves did not change in this import.
+    for user, before in scopes:
+        await queue_new_areas(session, user, before, tree)
+
+
+async def _write_units(session, pack: CityPack, area_ids, tally: Tally, tree: AreaTree) -> dict[str, uuid.UUID]:
     existing = {u.code: u for u in (await session.execute(
         select(Unit).where(Unit.code.in_([u["code"] for u in pack.units])))).scalars()}
     rows: dict[str, tuple[Unit, bool]] = {}
@@ -111,6 +127,7 @@ async def _write_units(session, pack: CityPack, area_ids, tally: Tally) -> dict[
             rows[item["code"]] = (row, _apply(row, values))
     await session.flush()
     ids = await _code_map(session, Unit)
+    staff_scopes: list[tuple[User, set[uuid.UUID] | None]] = []
     for item in pack.units:
         row, changed = rows[item["code"]]
         changed |= _apply(row, {"parent_id": ids[item["parent"]] if item["parent"] else None})
@@ -119,6 +136,9 @@ async def _write_units(session, pack: CityPack, area_ids, tally: Tally) -> dict[
             select(UnitJurisdiction.area_id).where(UnitJurisdiction.unit_id == row.id))).scalars())
         if want != have:
             changed = True
+            if want - have and item["code"] in existing:
+                staff = (await session.execute(select(User).where(User.unit_id == row.id))).scalars()
+                staff_scopes += await _scopes_of(session, staff, tree)
             await session.execute(delete(UnitJurisdiction).where(UnitJurisdiction.unit_id == row.id,
                                                                  UnitJurisdiction.area_id.in_(have - want)))
             session.add_all(UnitJurisdiction(unit_id=row.id, area_id=a) for a in want - have)
@@ -130,6 +150,7 @@ async def _write_units(session, pack: CityPack, area_ids, tally: Tally) -> dict[
         else:
             tally["unchanged"] += 1
     await session.flush()
+    await _queue_new_areas(session, staff_scopes, tree)
     return ids
 
 
@@ -170,27 +191,30 @@ async def _write_rules(session, pack: CityPack, area_ids, unit_ids, tally: Tally
     await session.flush()
 
 
-async def _write_users(session, pack: CityPack, area_ids, unit_ids, tally: Tally) -> None:
+async def _write_users(session, pack: CityPack, area_ids, unit_ids, tally: Tally, tree: AreaTree) -> None:
     users = pack.users or []
     existing = {u.username: u for u in (await session.execute(
         select(User).where(User.username.in_([u["username"] for u in users])))).scalars()}
+    scopes: list[tuple[User, set[uuid.UUID] | None]] = []
     for item in users:
         values = {"name": item["name"], "roles": list(dict.fromkeys(item["roles"])),
                   "unit_id": unit_ids[item["unit"]] if item["unit"] else None}
         if item["phone"] is not None:
             values["phone"] = item["phone"]
+        want = {area_ids[g] for g in item["grids"]}
         row = existing.get(item["username"])
         created = row is None
         if created:
             row = User(username=item["username"], password_hash=hash_password(item["password"]), **values)
             session.add(row)
             await session.flush()
+            have: set[uuid.UUID] = set()  # a new account's phone gets its first sync in full
             changed = True
         else:
+            have = set((await session.execute(select(UserGrid.area_id).where(UserGrid.user_id == row.id))).scalars())
+            if _widens(row, values, have, want):
+                scopes += await _scopes_of(session, [row], tree)  # what the phone holds before the change
             changed = _apply(row, values)
-        want = {area_ids[g] for g in item["grids"]}
-        have = set() if created else set((await session.execute(
-            select(UserGrid.area_id).where(UserGrid.user_id == row.id))).scalars())
         if want != have:
             changed = True
             await session.execute(delete(UserGrid).where(UserGrid.user_id == row.id,
@@ -198,3 +222,10 @@ async def _write_users(session, pack: CityPack, area_ids, unit_ids, tally: Tally
             session.add_all(UserGrid(user_id=row.id, area_id=a) for a in want - have)
         tally["created" if created else "updated" if changed else "unchanged"] += 1
     await session.flush()
+    await _queue_new_areas(session, scopes, tree)
+
+
+def _widens(user: User, values: dict[str, Any], grids_have: set[uuid.UUID], grids_want: set[uuid.UUID]) -> bool:
+    """Whether the pack's row may add areas to this user's phone: new grids, unit or roles."""
+    return bool(grids_want - grids_have) or values["unit_id"] != user.unit_id \
+        or bool(set(values["roles"]) - set(user.roles))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sync.changes import record_change
@@ -104,3 +106,32 @@ async def test_a_wider_jurisdiction_brings_its_areas_to_the_units_phones(client,
 
     changes, _ = await pull_all(client, bearer(handler), "uh3", cursor)
     assert area_codes(changes) == codes(town, "c1", "g11", "g12")
+
+
+async def _import(session, **files) -> None:
+    from api.org.citypack_import import import_city_pack
+
+    await import_city_pack(session, {name.replace("_", "."): json.dumps(rows, ensure_ascii=False).encode()
+                                     for name, rows in files.items()})
+
+
+async def test_a_city_pack_widening_a_jurisdiction_brings_its_areas_to_the_units_phones(client, session, town):
+    # The areas themselves are unchanged in the pack, so nothing else would send them.
+    unit = await make_unit(session, jurisdiction=[town["c2"]])
+    handler = await make_user(session, roles=["unit_handler"], unit_id=unit.id)
+    _, cursor = await first_sync(client, handler, "uh4")
+    await _import(session, units_json=[{"code": unit.code, "name": unit.name, "dept_type": unit.dept_type,
+                                        "jurisdiction": [town["c2"].code, town["c1"].code]}])
+
+    changes, _ = await pull_all(client, bearer(handler), "uh4", cursor)
+    assert area_codes(changes) == codes(town, "c1", "g11", "g12")
+
+
+async def test_a_city_pack_giving_a_grid_worker_a_grid_brings_its_areas(client, session, town):
+    worker = await make_user(session, roles=["grid_worker"], grids=[town["g11"]])
+    _, cursor = await first_sync(client, worker, "gw4")
+    await _import(session, users_json=[{"username": worker.username, "name": worker.name, "password": "x" * 12,
+                                        "roles": ["grid_worker"], "grids": [town["g11"].code, town["g21"].code]}])
+
+    changes, _ = await pull_all(client, bearer(worker), "gw4", cursor)
+    assert area_codes(changes) == codes(town, "c2", "g21")
