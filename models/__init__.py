@@ -6,13 +6,13 @@ from models.categories import Category
 from models.media import Media, PhotoRef
 from models.org import Area, RoadSegment, RoutingRule, Unit, UnitJurisdiction
 from models.sync import ChangeAudience, ChangeLog, Counter, SyncClient
-from models.tickets import Notification, Report, RoutingDecision, Ticket, TicketEvent
+from models.tickets import Notification, NotificationRead, Report, RoutingDecision, Ticket, TicketEvent
 from models.users import RefreshToken, User, UserGrid
 
 __all__ = [
     "SQLModel", "metadata", "new_id", "utcnow",
     "Area", "RoadSegment", "RoutingRule", "Unit", "UnitJurisdiction",
     "User", "UserGrid", "RefreshToken", "Category",
-    "Report", "Ticket", "TicketEvent", "RoutingDecision", "Notification",
+    "Report", "Ticket", "TicketEvent", "RoutingDecision", "Notification", "NotificationRead",
     "Media", "PhotoRef", "SyncClient", "Counter", "ChangeLog", "ChangeAudience",
 ]

@@ -151,7 +151,11 @@ class RoutingDecision(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """In-app notice for a user, a unit, or every user of a role."""
+    """In-app notice for a user, a unit, or every user of a role.
+
+    Who has read it is per reader (NotificationRead): a 督办 to a unit stays new for each of its
+    handlers until they read it themselves. `read_at` is from before that (migration 0011): set,
+    it means read for everyone the row reaches; nothing writes it any more."""
 
     __tablename__ = "notification"
 
@@ -164,3 +168,13 @@ class Notification(SQLModel, table=True):
     message: str = Field(max_length=500)
     created_at: datetime = ts_field(nullable=False, default_now=True, index=True)
     read_at: datetime | None = ts_field()
+
+
+class NotificationRead(SQLModel, table=True):
+    """One reader has read one notification (the first time)."""
+
+    __tablename__ = "notification_read"
+
+    notification_id: uuid.UUID = Field(foreign_key="notification.id", primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", primary_key=True)
+    read_at: datetime = ts_field(nullable=False, default_now=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from models import Notification
+from sqlalchemy import select
+
+from models import Notification, NotificationRead
 from tests.factories import login, make_unit, make_user
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -89,8 +91,7 @@ class TestMarkRead:
         n = await add(session, 1, user_id=owner.id)
         r = await client.post(f"/api/v1/notifications/{n.id}/read", headers=await login(client, other.username))
         assert r.status_code == 404
-        await session.refresh(n)
-        assert n.read_at is None
+        assert not await read_by(session, other, [n]) and not await read_by(session, owner, [n])
 
     async def test_unknown_id(self, client, session):
         user = await make_user(session)
@@ -103,17 +104,47 @@ class TestReadAll:
         unit, other_unit = await make_unit(session), await make_unit(session)
         handler = await make_user(session, roles=["unit_handler"], unit_id=unit.id)
         mine = [await add(session, 1, unit_id=unit.id, kind="urge"), await add(session, 2, user_id=handler.id)]
-        already = await add(session, 3, unit_id=unit.id, read_at=T0)
+        already = await add(session, 3, unit_id=unit.id, read_at=T0)  # read before per-reader state
         others = [await add(session, 4, unit_id=other_unit.id), await add(session, 5, role="supervisor")]
         headers = await login(client, handler.username)
 
         r = await client.post("/api/v1/notifications/read-all", headers=headers)
 
         assert r.status_code == 200 and r.json() == {"marked": 2}
-        assert (await client.get("/api/v1/notifications?unread=true", headers=headers)).json()["unread"] == 0
-        for n in mine + others + [already]:
-            await session.refresh(n)
-        assert all(n.read_at is not None for n in mine)
-        assert already.read_at == T0  # first reading kept
-        assert all(n.read_at is None for n in others)
+        listed = (await client.get("/api/v1/notifications", headers=headers)).json()
+        assert listed["unread"] == 0
+        read_at = {i["id"]: i["read_at"] for i in listed["items"]}
+        assert all(read_at[str(n.id)] is not None for n in mine)
+        assert datetime.fromisoformat(read_at[str(already.id)]) == T0  # first reading kept
+        assert not await read_by(session, handler, others)
         assert (await client.post("/api/v1/notifications/read-all", headers=headers)).json() == {"marked": 0}
+
+
+class TestReadPerReader:
+    async def test_one_handler_reading_a_unit_notice_leaves_it_new_for_the_others(self, client, session):
+        unit = await make_unit(session)
+        first, second = [await make_user(session, roles=["unit_handler"], unit_id=unit.id) for _ in range(2)]
+        urge = await add(session, 1, unit_id=unit.id, kind="urge", message="请尽快处置")
+        also = await add(session, 2, unit_id=unit.id)
+        as_first, as_second = await login(client, first.username), await login(client, second.username)
+
+        r = await client.post(f"/api/v1/notifications/{urge.id}/read", headers=as_first)
+        assert r.status_code == 200 and r.json()["read_at"] is not None
+
+        seen_by_second = (await client.get("/api/v1/notifications", headers=as_second)).json()
+        assert seen_by_second["unread"] == 2
+        assert all(i["read_at"] is None for i in seen_by_second["items"])
+        assert (await client.get("/api/v1/notifications", headers=as_first)).json()["unread"] == 1
+
+        assert (await client.post("/api/v1/notifications/read-all", headers=as_second)).json() == {"marked": 2}
+        unread_for_first = (await client.get("/api/v1/notifications?unread=true", headers=as_first)).json()
+        assert [i["id"] for i in unread_for_first["items"]] == [str(also.id)]  # the second's reading is theirs
+        assert await read_by(session, first, [urge, also]) == [urge]
+
+
+async def read_by(session, user, notifications) -> list[Notification]:
+    """Which of `notifications` `user` has read."""
+    ids = (await session.execute(select(NotificationRead.notification_id).where(
+        NotificationRead.user_id == user.id,
+        NotificationRead.notification_id.in_([n.id for n in notifications])))).scalars().all()
+    return [n for n in notifications if n.id in set(ids)]
