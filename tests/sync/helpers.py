@@ -42,3 +42,14 @@ def bearer(user) -> dict[str, str]:
 
     token = encode_token(secret=TEST_SECRET, subject=str(user.id), kind="access", lifetime=timedelta(minutes=30))
     return {"Authorization": f"Bearer {token}"}
+
+
+def demo_phone(live, tmp_path, user: str):
+    """A reference-client phone signed in as a demo user against the live server, with its own
+    outbox file under tmp_path."""
+    import httpx
+
+    from sync.client import Outbox, Phone
+
+    return Phone(base_url=live.url, outbox=Outbox(tmp_path / f"{user}.db"), username=user, password="Demo@2026",
+                 http=httpx.AsyncClient(timeout=30))

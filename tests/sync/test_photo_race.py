@@ -12,24 +12,18 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
-import httpx
 from sqlalchemy import select
 
 from models import Report, Ticket, TicketEvent
-from sync.client import Outbox, Phone
+from tests.sync.helpers import demo_phone
 from tests.sync.images import jpeg
 
 PAIRS = 6
 CATEGORY = "06010"
 
 
-def _phone(live, tmp_path, user: str) -> Phone:
-    return Phone(base_url=live.url, outbox=Outbox(tmp_path / f"{user}.db"), username=user, password="Demo@2026",
-                 http=httpx.AsyncClient(timeout=30))
-
-
 async def test_photos_of_one_ticket_landing_together_complete_it(live, tmp_path):
-    a, b = _phone(live, tmp_path, "grid01"), _phone(live, tmp_path, "grid02")
+    a, b = demo_phone(live, tmp_path, "grid01"), demo_phone(live, tmp_path, "grid02")
     await asyncio.gather(a.login(), b.login())
     pairs = []
     for i in range(PAIRS):
