@@ -148,6 +148,27 @@ describe('retry', () => {
   })
 })
 
+describe('kick (the user acted, or the network came back)', () => {
+  it('a kick while a cycle is pulling sends what was just queued right after it, not on the timer', async () => {
+    const { db, server, engine } = await rig()
+    await enqueue(db, 'report.create', reportArgs(1))
+    let kicked: Promise<unknown> | null = null
+    server.intercept = async (req) => {
+      if (req.path !== '/api/v1/sync/pull' || kicked) return null
+      // The user taps 退回 while this cycle is already past its push.
+      await enqueue(db, 'report.create', reportArgs(2))
+      kicked = engine.kick()
+      return null
+    }
+    expect(await engine.syncNow()).toBe('ok')
+    expect(server.applied.map((m) => m.id)).toEqual([1])
+    expect(await kicked).toBe('ok')
+    expect(server.applied.map((m) => m.id)).toEqual([1, 2])
+    expect(await pendingCount(db)).toBe(0)
+    engine.stop()
+  })
+})
+
 describe('auth', () => {
   it('refreshes an expired access token and resends', async () => {
     const { db, server, engine } = await rig()

@@ -37,6 +37,7 @@ export class SyncEngine {
   lastSyncedAt: number | null = null
   private timer: ReturnType<typeof setTimeout> | null = null
   private running: Promise<SyncOutcome> | null = null
+  private rerun: Promise<SyncOutcome> | null = null
   private readonly random: () => number
   private readonly batchSize: number
   private readonly periodMs: number
@@ -63,10 +64,17 @@ export class SyncEngine {
     return this.running
   }
 
-  /** A signal that the network is back or the user is here: forget the backoff, try now. */
+  /** A signal that the network is back or the user is here: forget the backoff, try now.
+   *  If a cycle is already running it may be past its push (uploading photos, pulling), so what
+   *  the user just queued would wait for the next timer, a minute away: run once more after it. */
   kick(): Promise<SyncOutcome> {
     this.failures = 0
-    return this.syncNow()
+    if (!this.running) return this.syncNow()
+    this.rerun ??= this.running.then(() => {
+      this.rerun = null
+      return this.stopped ? 'ok' : this.syncNow()
+    })
+    return this.rerun
   }
 
   stop(): void {
