@@ -484,6 +484,9 @@ describe('the desk closes the loop', () => {
     await urged.waitFor()
     expect(await urged.textContent()).toContain('请今日内清理')
     expect(await unit.locator(`[data-kind="dispatch"][data-ticket="${first}"]`).count()).toBe(1)
+    // 消息 keeps the desk navigation (the unit goes on to its inbox from here), not the field tab bar.
+    await unit.locator('.desk-nav a[href="/desk/inbox"]').waitFor()
+    expect(await unit.locator('nav.tabbar').count()).toBe(0)
     await shoot(unit, shots, '10-notifications', () => urged.waitFor())
     await urged.click()
     await unit.waitForURL(`**/desk/tickets/${first}`)
