@@ -32,6 +32,7 @@ declare module 'vue' {
     QueueView: typeof import('./components/desk/QueueView.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
+    SharedPageLayout: typeof import('./components/layout/SharedPageLayout.vue')['default']
     StatusTag: typeof import('./components/reports/StatusTag.vue')['default']
     SyncBanner: typeof import('./components/sync/SyncBanner.vue')['default']
     SyncChip: typeof import('./components/sync/SyncChip.vue')['default']
