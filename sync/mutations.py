@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.reports import service as report_service
+from api.reports.schemas import ReportCreate
+from api.tickets import service as ticket_service
 from sync.schemas import (
     ReportCreateArgs,
     TicketExtensionArgs,
@@ -22,10 +24,8 @@ Handler = Callable[..., Awaitable[Any]]
 
 async def report_create(*, session: AsyncSession, actor, client_id: str, args: dict[str, Any]) -> None:
     parsed = ReportCreateArgs.model_validate(args)
-    schemas = importlib.import_module("api.reports.schemas")
-    service = importlib.import_module("api.reports.service")
-    data = schemas.ReportCreate(**parsed.model_dump())
-    await service.create_report(session=session, actor=actor, data=data, client_id=client_id)
+    data = ReportCreate(**parsed.model_dump())
+    await report_service.create_report(session=session, actor=actor, data=data, client_id=client_id)
 
 
 def _recheck(args: TicketRecheckArgs) -> tuple[str, dict[str, Any]]:
@@ -44,8 +44,7 @@ def _ticket(model, build: Callable[[Any], tuple[str, dict[str, Any]]]) -> Handle
     async def handle(*, session: AsyncSession, actor, client_id: str, args: dict[str, Any]) -> None:
         parsed = model.model_validate(args)
         name, payload = build(parsed)
-        service = importlib.import_module("api.tickets.service")
-        await service.perform(session=session, ticket_id=parsed.ticket_id, action=name, actor=actor,
+        await ticket_service.perform(session=session, ticket_id=parsed.ticket_id, action=name, actor=actor,
                               base_version=parsed.base_version, payload=payload)
 
     return handle

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -61,8 +62,6 @@ async def put_media(sha256: str, request: Request, principal: CurrentUser, sessi
 
 
 async def _serve(kind: str, sha256: str, request: Request, principal, session, store: MediaStore) -> Response:
-    import asyncio
-
     service.check_name(sha256)
     media = await service.ensure_visible(session=session, principal=principal, sha256=sha256)
     etag = f'"{sha256}-{kind}"'

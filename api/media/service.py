@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib
 import logging
 import re
 import tempfile
@@ -19,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from api.media.processing import MediaRejected, Processed, process_image
 from api.media.store import MediaStore
+from api.reports.service import mark_photos_stored
+from api.tickets import scope
 from models import Media, PhotoRef, Report, Ticket, TicketEvent, utcnow
 
 log = logging.getLogger("civicloop.media")
@@ -76,15 +77,9 @@ async def store_upload(*, session: AsyncSession, store: MediaStore, sha256: str,
         insert(Media).values(**values).on_conflict_do_nothing(index_elements=["sha256"]).returning(Media.sha256))
     created = result.first() is not None
     if created:
-        await _mark_photos_stored(session, sha256)
+        # Reports and tickets waiting for this photo become complete (照片上传中 → complete).
+        await mark_photos_stored(session, sha256)
     return created
-
-
-async def _mark_photos_stored(session: AsyncSession, sha256: str) -> None:
-    """Reports and tickets waiting for this photo become complete (照片上传中 → complete)."""
-    from api.reports.service import mark_photos_stored
-
-    await mark_photos_stored(session, sha256)
 
 
 async def ensure_visible(*, session: AsyncSession, principal, sha256: str) -> Media:
@@ -94,7 +89,6 @@ async def ensure_visible(*, session: AsyncSession, principal, sha256: str) -> Me
         raise NotFound("no such photo", code="media_not_found")
     if media.uploaded_by == principal.id:
         return media
-    scope = importlib.import_module("api.tickets.scope")
     owners = (await session.execute(
         select(Report.reporter_id, Report.ticket_id, TicketEvent.ticket_id)
         .select_from(PhotoRef)

@@ -19,6 +19,7 @@ from api.counters import take_next
 from api.errors import Conflict, Forbidden, ValidationFailed
 from api.reports import repository as repo
 from api.reports.schemas import ReportCreate
+from api.routing.service import record_decision, route
 from api.settings import get_settings
 from api.tickets import repository as ticket_repo
 from api.tickets.service import advance_unsaved, record_ticket_change
@@ -64,8 +65,6 @@ async def create_report(*, session: AsyncSession, actor: Principal, data: Report
     if category is None or not category.active:
         raise ValidationFailed("unknown category", code="unknown_category",
                                details={"category_code": data.category_code})
-    from api.routing.service import record_decision, route
-
     routed = await route(session, category_code=data.category_code, lat=data.lat, lon=data.lon, category=category)
     now = utcnow()
     hashes = [*data.photos, *data.after_photos]

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 
 from api.auth.deps import Principal
 from api.errors import Forbidden
-from api.tickets.workflow import Rule
+from api.tickets.workflow import TABLE, Rule
 from models import Report, Ticket
 
 CITY_WIDE = frozenset({"dispatcher", "supervisor", "admin"})
@@ -73,8 +73,6 @@ def acting_role(principal: Principal, rule: Rule, ticket: Ticket, action: str) -
 
 def actions_for(principal: Principal, ticket: Ticket, candidates: Iterable[str]) -> list[str]:
     """Of the actions the state allows, those `principal` may perform (for the detail view)."""
-    from api.tickets.workflow import TABLE
-
     out = []
     for action in candidates:
         rule = TABLE[action]
